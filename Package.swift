@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every module of sendledger is declared here, one target per folder of Sources/.
+// System C libraries come through shim targets (CZlib, CLibXML2); Swift packages come
+// only from the machine's local package copy, by their usual GitHub URLs.
+let package = Package(
+    name: "sendledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sendledger", targets: ["sendledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+
+        .target(name: "LedgerCore"),
+        .target(
+            name: "LedgerXLSX",
+            dependencies: ["CZlib", "CLibXML2", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "LedgerStore",
+            dependencies: [
+                "LedgerCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "LedgerIngest",
+            dependencies: [
+                "LedgerCore", "LedgerStore", "LedgerXLSX", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "LedgerBilling",
+            dependencies: ["LedgerCore", "LedgerStore", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "LedgerReports",
+            dependencies: [
+                "LedgerCore", "LedgerBilling", "LedgerXLSX",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "SendledgerCLI",
+            dependencies: [
+                "LedgerCore", "LedgerStore", "LedgerIngest", "LedgerBilling", "LedgerReports", "LedgerXLSX",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
+        .executableTarget(name: "sendledger", dependencies: ["SendledgerCLI"]),
+
+        .testTarget(
+            name: "LedgerCoreTests",
+            dependencies: ["LedgerCore", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "LedgerXLSXTests", dependencies: ["LedgerXLSX"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerCore"]),
+        .testTarget(name: "LedgerIngestTests", dependencies: ["LedgerIngest", "LedgerStore", "LedgerCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LedgerBillingTests", dependencies: ["LedgerBilling", "LedgerCore", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "LedgerReportsTests", dependencies: ["LedgerReports", "LedgerBilling", "LedgerCore", "LedgerXLSX"]),
+        .testTarget(name: "SendledgerCLITests", dependencies: ["SendledgerCLI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LedgerStore", "LedgerCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// LedgerBilling: see the module's files.

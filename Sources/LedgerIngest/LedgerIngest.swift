@@ -1,0 +1,1 @@
+// LedgerIngest: see the module's files.

@@ -1,0 +1,1 @@
+// LedgerReports: see the module's files.

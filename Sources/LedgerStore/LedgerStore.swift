@@ -1,0 +1,1 @@
+// LedgerStore: see the module files.

@@ -1,0 +1,1 @@
+// LedgerXLSX: see the module's files.
