@@ -6,7 +6,7 @@ import PackageDescription
 // only from the machine's local package copy, by their usual GitHub URLs.
 let package = Package(
     name: "sendledger",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sendledger", targets: ["sendledger"]),
     ],
@@ -35,6 +35,7 @@ let package = Package(
             dependencies: [
                 "LedgerCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
@@ -46,7 +47,11 @@ let package = Package(
             ]),
         .target(
             name: "LedgerBilling",
-            dependencies: ["LedgerCore", "LedgerStore", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "LedgerCore", "LedgerStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
         .target(
             name: "LedgerReports",
             dependencies: [

@@ -1,0 +1,258 @@
+import GRDB
+import GRDBSQLite
+import LedgerCore
+
+extension SQLiteLedger {
+    public func isIngested(sha256: String) throws -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ingested_files WHERE sha256 = ?)", arguments: [sha256]) ?? false
+        }
+    }
+
+    public func ingest(_ file: IngestedFile, _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
+        try write { db in
+            // Checked inside the transaction: two processes delivering the same file agree.
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ingested_files WHERE sha256 = ?)", arguments: [file.sha256]) ?? false {
+                return .alreadyIngested
+            }
+            let sink = try SQLiteIngestSink(db: db, file: file)
+            defer { sink.finalize() }
+            try body(sink)
+            try sink.flushRollups()
+            try sink.saveConflicts()
+            let counts = sink.counts
+            try db.execute(
+                sql: """
+                    INSERT INTO ingested_files (sha256, path, size, vendor, run_id, ingested_at, rows, inserted,
+                        updated, unchanged, stale, conflicts, rejected)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [file.sha256, file.path, file.size, file.vendor, file.runID, file.ingestedAt.secondsSinceEpoch,
+                            counts.rows, counts.inserted, counts.updated, counts.unchanged, counts.stale,
+                            counts.conflicts, counts.rejected])
+            return .ingested(counts)
+        }
+    }
+}
+
+/// SQLite's "copy the bytes now" destructor.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// The per-file upsert path: prepared statements on the raw connection, rollup deltas kept
+/// in memory and written once at the end of the file (same transaction).
+final class SQLiteIngestSink: FileIngestSink {
+    let connection: OpaquePointer
+    let file: IngestedFile
+    var counts = FileIngestCounts()
+    var conflicts: [StatusConflict] = []
+    private var rollupDeltas: [RollupKey: RollupTotals] = [:]
+    private var insert: OpaquePointer?
+    private var select: OpaquePointer?
+    private var update: OpaquePointer?
+    private var insertReject: OpaquePointer?
+
+    static let columns = "vendor, message_id, account, local_day, batch_id, sent_at, completed_at, channel, status, refundable, reason_code, reason_text, units, category, sender, recipient, recipient_hash, fallback_of, vendor_cost, source_file, source_row"
+
+    init(db: Database, file: IngestedFile) throws {
+        guard let connection = db.sqliteConnection else { throw StoreError(.cannotOpen("closed connection")) }
+        self.connection = connection
+        self.file = file
+        insert = try prepare("INSERT INTO deliveries (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (vendor, message_id) DO NOTHING")
+        select = try prepare("SELECT \(Self.columns) FROM deliveries WHERE vendor = ? AND message_id = ?")
+        update = try prepare("UPDATE deliveries SET vendor = ?1, message_id = ?2, account = ?3, local_day = ?4, batch_id = ?5, sent_at = ?6, completed_at = ?7, channel = ?8, status = ?9, refundable = ?10, reason_code = ?11, reason_text = ?12, units = ?13, category = ?14, sender = ?15, recipient = ?16, recipient_hash = ?17, fallback_of = ?18, vendor_cost = ?19, source_file = ?20, source_row = ?21 WHERE vendor = ?1 AND message_id = ?2")
+        insertReject = try prepare("INSERT INTO rejects (file_sha256, path, row, field, value, reason) VALUES (?,?,?,?,?,?)")
+    }
+
+    func finalize() {
+        for statement in [insert, select, update, insertReject] { sqlite3_finalize(statement) }
+        insert = nil; select = nil; update = nil; insertReject = nil
+    }
+
+    private func prepare(_ sql: String) throws -> OpaquePointer {
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw error(code) }
+        return statement
+    }
+
+    private func error(_ code: Int32) -> StoreError {
+        if code == SQLITE_BUSY || code == SQLITE_LOCKED { return StoreError(.busy, context: file.path) }
+        return StoreError(.sqlite(code: code, message: String(cString: sqlite3_errmsg(connection))), context: file.path)
+    }
+
+    private func step(_ statement: OpaquePointer?) throws -> Int32 {
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else {
+            sqlite3_reset(statement)
+            throw error(code)
+        }
+        return code
+    }
+
+    func upsert(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate {
+        bind(record, localDay: localDay, to: insert)
+        _ = try step(insert)
+        sqlite3_reset(insert)
+        if sqlite3_changes(connection) == 1 {
+            counts.count(.insert)
+            rollupDeltas[RollupKey(record: record, day: localDay), default: RollupTotals()] += RollupTotals(record: record)
+            return .insert
+        }
+        // A known message: apply the forward-only rule against the stored record.
+        guard let (existing, existingDay) = try fetch(vendor: record.vendor, messageID: record.messageID) else {
+            throw StoreError(.corrupt("insert of \(record.vendor)/\(record.messageID) conflicted but no row found"), context: file.path)
+        }
+        let decision = record.update(over: existing)
+        counts.count(decision)
+        switch decision {
+        case .replace, .correction:
+            bind(record, localDay: localDay, to: update)
+            _ = try step(update)
+            sqlite3_reset(update)
+            rollupDeltas[RollupKey(record: existing, day: existingDay), default: RollupTotals()] += RollupTotals(record: existing, sign: -1)
+            rollupDeltas[RollupKey(record: record, day: localDay), default: RollupTotals()] += RollupTotals(record: record)
+        case .conflict:
+            conflicts.append(StatusConflict(vendor: record.vendor, messageID: record.messageID, kept: existing.status,
+                                            incoming: record.status, source: record.source))
+        case .insert, .unchanged, .stale:
+            break
+        }
+        return decision
+    }
+
+    func reject(_ row: RejectedRow) throws {
+        counts.rows += 1
+        counts.rejected += 1
+        bindText(insertReject, 1, row.fileSHA256)
+        bindText(insertReject, 2, row.path)
+        sqlite3_bind_int64(insertReject, 3, Int64(row.row))
+        bindText(insertReject, 4, row.field)
+        bindText(insertReject, 5, row.value)
+        bindText(insertReject, 6, row.reason)
+        _ = try step(insertReject)
+        sqlite3_reset(insertReject)
+    }
+
+    /// Adds the file's rollup deltas to the stored rollups; rows that reach zero are removed
+    /// so the table holds the same rows whatever order updates came in.
+    func flushRollups() throws {
+        let upsert = try prepare("""
+            INSERT INTO daily_rollups (account, local_day, vendor, channel, category, status, refundable, is_fallback,
+                messages, units, call_minutes, vendor_cost, cost_unknown)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+            ON CONFLICT (account, local_day, vendor, channel, category, status, refundable, is_fallback) DO UPDATE SET
+                messages = messages + excluded.messages, units = units + excluded.units,
+                call_minutes = call_minutes + excluded.call_minutes, vendor_cost = vendor_cost + excluded.vendor_cost,
+                cost_unknown = cost_unknown + excluded.cost_unknown
+            """)
+        defer { sqlite3_finalize(upsert) }
+        // Sorted so the same file writes the same pages in the same order.
+        for (key, totals) in rollupDeltas.sorted(by: { $0.key < $1.key }) where !totals.isZero {
+            bindText(upsert, 1, key.account)
+            bindText(upsert, 2, key.day.description)
+            bindText(upsert, 3, key.vendor)
+            bindText(upsert, 4, key.channel.description)
+            bindText(upsert, 5, key.category)
+            bindText(upsert, 6, key.status.rawValue)
+            sqlite3_bind_int64(upsert, 7, key.refundable ? 1 : 0)
+            sqlite3_bind_int64(upsert, 8, key.isFallback ? 1 : 0)
+            sqlite3_bind_int64(upsert, 9, totals.messages)
+            sqlite3_bind_int64(upsert, 10, totals.units)
+            sqlite3_bind_int64(upsert, 11, totals.callMinutes)
+            sqlite3_bind_int64(upsert, 12, totals.vendorCost.micros)
+            sqlite3_bind_int64(upsert, 13, totals.costUnknown)
+            _ = try step(upsert)
+            sqlite3_reset(upsert)
+        }
+        rollupDeltas.removeAll()
+        let prune = try prepare("DELETE FROM daily_rollups WHERE messages = 0 AND units = 0 AND call_minutes = 0 AND vendor_cost = 0 AND cost_unknown = 0")
+        defer { sqlite3_finalize(prune) }
+        _ = try step(prune)
+    }
+
+    func saveConflicts() throws {
+        guard !conflicts.isEmpty else { return }
+        let statement = try prepare("INSERT INTO status_conflicts (vendor, message_id, kept_status, incoming_status, file_sha256, row) VALUES (?,?,?,?,?,?)")
+        defer { sqlite3_finalize(statement) }
+        for conflict in conflicts {
+            bindText(statement, 1, conflict.vendor)
+            bindText(statement, 2, conflict.messageID)
+            bindText(statement, 3, conflict.kept.rawValue)
+            bindText(statement, 4, conflict.incoming.rawValue)
+            bindText(statement, 5, conflict.source.fileSHA256)
+            sqlite3_bind_int64(statement, 6, Int64(conflict.source.row))
+            _ = try step(statement)
+            sqlite3_reset(statement)
+        }
+    }
+
+    private func bind(_ r: DeliveryRecord, localDay: LocalDate, to statement: OpaquePointer?) {
+        bindText(statement, 1, r.vendor)
+        bindText(statement, 2, r.messageID)
+        bindText(statement, 3, r.account)
+        bindText(statement, 4, localDay.description)
+        bindText(statement, 5, r.batchID)
+        sqlite3_bind_int64(statement, 6, r.sentAt.secondsSinceEpoch)
+        if let completed = r.completedAt { sqlite3_bind_int64(statement, 7, completed.secondsSinceEpoch) } else { sqlite3_bind_null(statement, 7) }
+        bindText(statement, 8, r.channel.description)
+        bindText(statement, 9, r.status.rawValue)
+        sqlite3_bind_int64(statement, 10, r.refundable ? 1 : 0)
+        bindText(statement, 11, r.reasonCode)
+        bindText(statement, 12, r.reasonText)
+        sqlite3_bind_int64(statement, 13, r.units)
+        bindText(statement, 14, r.category)
+        bindText(statement, 15, r.sender)
+        bindText(statement, 16, r.recipient)
+        bindText(statement, 17, r.recipientHash)
+        bindText(statement, 18, r.fallbackOf)
+        if let cost = r.vendorCost { sqlite3_bind_int64(statement, 19, cost.micros) } else { sqlite3_bind_null(statement, 19) }
+        bindText(statement, 20, r.source.fileSHA256)
+        sqlite3_bind_int64(statement, 21, Int64(r.source.row))
+    }
+
+    private func fetch(vendor: String, messageID: String) throws -> (DeliveryRecord, LocalDate)? {
+        bindText(select, 1, vendor)
+        bindText(select, 2, messageID)
+        defer { sqlite3_reset(select) }
+        guard try step(select) == SQLITE_ROW, let select else { return nil }
+        return try DeliveryRow.decode(select)
+    }
+}
+
+@inline(__always)
+func bindText(_ statement: OpaquePointer?, _ index: Int32, _ value: String?) {
+    guard var value else {
+        sqlite3_bind_null(statement, index)
+        return
+    }
+    value.withUTF8 { bytes in
+        _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+    }
+}
+
+/// Reading a `deliveries` row (columns in `SQLiteIngestSink.columns` order) into a record.
+enum DeliveryRow {
+    static func text(_ statement: OpaquePointer, _ column: Int32) -> String? {
+        guard sqlite3_column_type(statement, column) != SQLITE_NULL, let pointer = sqlite3_column_text(statement, column) else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(statement, column))), as: UTF8.self)
+    }
+
+    static func decode(_ s: OpaquePointer) throws -> (DeliveryRecord, LocalDate) {
+        let channelText = text(s, 7) ?? ""
+        let statusText = text(s, 8) ?? ""
+        let dayText = text(s, 3) ?? ""
+        guard let channel = Channel(channelText), let status = DeliveryStatus(rawValue: statusText), let day = LocalDate(dayText) else {
+            throw StoreError(.corrupt("bad stored row: channel \(channelText), status \(statusText), day \(dayText)"))
+        }
+        let record = DeliveryRecord(
+            vendor: text(s, 0) ?? "", account: text(s, 2) ?? "", messageID: text(s, 1) ?? "", batchID: text(s, 4),
+            sentAt: Instant(secondsSinceEpoch: sqlite3_column_int64(s, 5)),
+            completedAt: sqlite3_column_type(s, 6) == SQLITE_NULL ? nil : Instant(secondsSinceEpoch: sqlite3_column_int64(s, 6)),
+            channel: channel, status: status, refundable: sqlite3_column_int64(s, 9) != 0,
+            reasonCode: text(s, 10), reasonText: text(s, 11), units: sqlite3_column_int64(s, 12), category: text(s, 13),
+            sender: text(s, 14), recipient: text(s, 15), recipientHash: text(s, 16), fallbackOf: text(s, 17),
+            vendorCost: sqlite3_column_type(s, 18) == SQLITE_NULL ? nil : Money(micros: sqlite3_column_int64(s, 18)),
+            source: .init(fileSHA256: text(s, 19) ?? "", row: Int(sqlite3_column_int64(s, 20))))
+        return (record, day)
+    }
+}

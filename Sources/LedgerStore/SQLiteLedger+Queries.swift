@@ -1,0 +1,111 @@
+import GRDB
+import GRDBSQLite
+import LedgerCore
+
+extension SQLiteLedger {
+    public func rollups(account: String?, days: Range<LocalDate>) throws -> [DailyRollup] {
+        try read { db in
+            var sql = """
+                SELECT account, local_day, vendor, channel, category, status, refundable, is_fallback,
+                       messages, units, call_minutes, vendor_cost, cost_unknown
+                FROM daily_rollups WHERE local_day >= ? AND local_day < ?
+                """
+            var arguments: StatementArguments = [days.lowerBound.description, days.upperBound.description]
+            if let account {
+                sql += " AND account = ?"
+                arguments += [account]
+            }
+            sql += " ORDER BY account, local_day, vendor, channel, category, status, refundable, is_fallback"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let channelText: String = row[3], statusText: String = row[5], dayText: String = row[1]
+                guard let channel = Channel(channelText), let status = DeliveryStatus(rawValue: statusText), let day = LocalDate(dayText) else {
+                    throw StoreError(.corrupt("bad rollup row: \(channelText) \(statusText) \(dayText)"), context: path)
+                }
+                let key = RollupKey(account: row[0], day: day, vendor: row[2], channel: channel, category: row[4],
+                                    status: status, refundable: row[6], isFallback: row[7])
+                let totals = RollupTotals(messages: row[8], units: row[9], callMinutes: row[10],
+                                          vendorCost: Money(micros: row[11]), costUnknown: row[12])
+                return DailyRollup(key: key, totals: totals)
+            }
+        }
+    }
+
+    public func record(vendor: String, messageID: String) throws -> DeliveryRecord? {
+        var found: DeliveryRecord?
+        try eachRecord(where: "vendor = ? AND message_id = ?", [vendor, messageID]) { record, _ in found = record }
+        return found
+    }
+
+    public func records(account: String, days: Range<LocalDate>, _ each: (DeliveryRecord, LocalDate) throws -> Void) throws {
+        try eachRecord(where: "account = ? AND local_day >= ? AND local_day < ? ORDER BY local_day, sent_at, vendor, message_id",
+                       [account, days.lowerBound.description, days.upperBound.description], each)
+    }
+
+    /// Streams matching deliveries rows without materializing them all.
+    func eachRecord(where clause: String, _ arguments: [String], _ each: (DeliveryRecord, LocalDate) throws -> Void) throws {
+        try read { db in
+            guard let connection = db.sqliteConnection else { throw StoreError(.cannotOpen(path)) }
+            var statement: OpaquePointer?
+            let code = sqlite3_prepare_v2(connection, "SELECT \(SQLiteIngestSink.columns) FROM deliveries WHERE \(clause)", -1, &statement, nil)
+            guard code == SQLITE_OK, let statement else {
+                throw StoreError(.sqlite(code: code, message: String(cString: sqlite3_errmsg(connection))), context: path)
+            }
+            defer { sqlite3_finalize(statement) }
+            for (index, argument) in arguments.enumerated() { bindText(statement, Int32(index + 1), argument) }
+            while true {
+                let step = sqlite3_step(statement)
+                if step == SQLITE_DONE { break }
+                guard step == SQLITE_ROW else {
+                    throw StoreError(.sqlite(code: step, message: String(cString: sqlite3_errmsg(connection))), context: path)
+                }
+                let (record, day) = try DeliveryRow.decode(statement)
+                try each(record, day)
+            }
+        }
+    }
+
+    public func ingestedFiles() throws -> [IngestedFile] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ingested_files ORDER BY ingested_at, path, sha256").map { row in
+                var counts = FileIngestCounts()
+                counts.rows = row["rows"]
+                counts.inserted = row["inserted"]
+                counts.updated = row["updated"]
+                counts.unchanged = row["unchanged"]
+                counts.stale = row["stale"]
+                counts.conflicts = row["conflicts"]
+                counts.rejected = row["rejected"]
+                return IngestedFile(sha256: row["sha256"], path: row["path"], size: row["size"], vendor: row["vendor"],
+                                    runID: row["run_id"], ingestedAt: Instant(secondsSinceEpoch: row["ingested_at"]), counts: counts)
+            }
+        }
+    }
+
+    public func rejects() throws -> [RejectedRow] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rejects ORDER BY path, row, field").map { row in
+                RejectedRow(fileSHA256: row["file_sha256"], path: row["path"], row: row["row"], field: row["field"],
+                            value: row["value"], reason: row["reason"])
+            }
+        }
+    }
+
+    public func counts() throws -> LedgerCounts {
+        try read { db in
+            var counts = LedgerCounts()
+            counts.deliveries = try Int.fetchOne(db, sql: "SELECT count(*) FROM deliveries") ?? 0
+            counts.rollups = try Int.fetchOne(db, sql: "SELECT count(*) FROM daily_rollups") ?? 0
+            counts.files = try Int.fetchOne(db, sql: "SELECT count(*) FROM ingested_files") ?? 0
+            counts.rejects = try Int.fetchOne(db, sql: "SELECT count(*) FROM rejects") ?? 0
+            return counts
+        }
+    }
+
+    public func saveRun(_ run: RunRecord) throws {
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO runs (id, command, started_at, finished_at, status, summary_json) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [run.id, run.command, run.startedAt.secondsSinceEpoch, run.finishedAt?.secondsSinceEpoch, run.status, run.summaryJSON])
+        }
+    }
+}
