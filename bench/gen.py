@@ -27,7 +27,7 @@ import os
 import random
 import sys
 
-GEN_VERSION = 3  # bump when the output of any generator changes
+GEN_VERSION = 4  # bump when the output of any generator changes
 
 CANONICAL_HEADER = [
     "vendor", "account", "message_id", "batch_id", "sent_at", "completed_at", "channel",
@@ -100,6 +100,26 @@ BODIES = [
 ]
 
 
+def _ri(rng: random.Random, a: int, b: int) -> int:
+    """rng.randint(a, b), several times faster (uniform enough for test data)."""
+    return a + int(rng.random() * (b - a + 1))
+
+
+_EPOCH_KST = dt.datetime(1970, 1, 1, 9, tzinfo=KST)
+_HOUR_CACHE: dict[int, tuple[str, str]] = {}
+
+
+def kst(ts: int) -> tuple[str, str]:
+    """(ISO 8601 with +09:00, local 'YYYY-MM-DD HH:MM:SS') for a Unix time, cached per hour."""
+    h, rem = divmod(ts, 3600)
+    pre = _HOUR_CACHE.get(h)
+    if pre is None:
+        d = dt.datetime.fromtimestamp(h * 3600, KST)
+        pre = _HOUR_CACHE[h] = (f"{d:%Y-%m-%dT%H}:", f"{d:%Y-%m-%d %H}:")
+    ms = f"{rem // 60:02d}:{rem % 60:02d}"
+    return f"{pre[0]}{ms}+09:00", f"{pre[1]}{ms}"
+
+
 def _weights_zipf(n: int, s: float = 0.8) -> list[float]:
     return [1.0 / (i ** s) for i in range(1, n + 1)]
 
@@ -135,7 +155,7 @@ class Messages:
     def __init__(self, seed: int, start: dt.datetime, seconds: float, n: int,
                  vendors=None, account_pool=None):
         self.rng = random.Random(seed)
-        self.start = start
+        self.start = int(start.timestamp())
         self.step = seconds / max(n, 1)
         self.vendors = vendors or VENDORS
         accts = account_pool or account_ids()
@@ -159,7 +179,7 @@ class Messages:
             chan = self.chan_names[_pick(self.chan_cum, rng.random())]
             cat = rng.choice(CAMPAIGNS)
             self.batch = (v, acct, chan, cat, f"B{v[1]}{self.seq:010d}", rng.choice(BRANDS),
-                          f"02-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}")
+                          f"02-{_ri(rng, 1000, 9999)}-{_ri(rng, 1000, 9999)}")
         self.batch_left -= 1
         return self.batch
 
@@ -170,14 +190,15 @@ class Messages:
         rng = self.rng
         self.seq += 1
         self.t += self.step * (0.5 + rng.random())
-        sent = self.start + dt.timedelta(seconds=self.t)
+        ts = self.start + int(self.t)
+        sent_iso, sent_local = kst(ts)
         fb = self.pending_fallback
         self.pending_fallback = None
         (vname, vprefix, _, has_cost), acct, chan, cat, batch, brand, phone = self._batch()
         if fb is not None:  # a fallback LMS for a failed Alimtalk just before it
             vname, vprefix, has_cost, acct, cat, batch, brand = fb["vendor"], fb["prefix"], fb["cost"], fb["account"], fb["category"], fb["batch_id"], fb["brand"]
             chan = "LMS"
-        mid = f"{vprefix}{sent:%Y%m%d}{self.seq:09d}{rng.getrandbits(24):06x}"
+        mid = f"{vprefix}{sent_local[0:4]}{sent_local[5:7]}{sent_local[8:10]}{self.seq:09d}{rng.getrandbits(24):06x}"
         r = rng.random()
         reason_code = reason_text = ""
         refundable = "false"
@@ -200,20 +221,20 @@ class Messages:
         else:
             status = "CANCELLED"
         if chan == "EMAIL":
-            recipient = f"user{rng.randint(1, 999999)}@example.com"
+            recipient = f"user{_ri(rng, 1, 999999)}@example.com"
             sender = "no-reply@shop.example.com"
         else:
-            recipient = f"010-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+            recipient = f"010-{_ri(rng, 1000, 9999)}-{_ri(rng, 1000, 9999)}"
             sender = brand if chan.startswith(("ALIMTALK", "FRIENDTALK", "KAKAO")) else phone
         if chan == "CALL":
-            units = rng.randint(5, 900)
+            units = _ri(rng, 5, 900)
         elif chan == "LMS":
             units = rng.choice([1, 1, 1, 2, 3])
         else:
             units = 1
         completed = ""
         if status in ("DELIVERED", "FAILED"):
-            completed = (sent + dt.timedelta(seconds=rng.randint(1, 40))).isoformat(timespec="seconds")
+            completed = kst(ts + _ri(rng, 1, 40))[0]
         cost = ""
         if has_cost and status == "DELIVERED":
             cost = COST[chan] if chan != "CALL" else f"{0.35 * units:.2f}".rstrip("0").rstrip(".")
@@ -223,7 +244,7 @@ class Messages:
                                      "brand": brand, "id": mid}
         return {
             "vendor": vname, "account": acct, "message_id": mid, "batch_id": batch,
-            "sent_at": sent.isoformat(timespec="seconds"), "completed_at": completed,
+            "sent_at": sent_iso, "completed_at": completed, "_local": sent_local,
             "channel": chan, "status": status, "refundable": refundable,
             "reason_code": reason_code, "reason_text": reason_text, "units": units,
             "category": cat, "sender": sender, "recipient": recipient,
@@ -299,10 +320,9 @@ def write_sendon(path: str, n: int, seed: int, account: str = "acct-0002") -> No
                 proc, result = "예약 접수", ""
             else:
                 proc, result = rng.choice(["예약 취소", "예약 취소중"]), ""
-            sent = dt.datetime.fromisoformat(m["sent_at"])
-            body = rng.choice(BODIES).format(n=rng.randint(10**11, 10**12 - 1),
-                                             n4=rng.randint(1000, 9999), h=rng.randint(10, 20))
-            w.writerow([f"{sent:%Y-%m-%d %H:%M:%S}", kind, body, m["sender"], m["recipient"], proc, result])
+            body = rng.choice(BODIES).format(n=_ri(rng, 10**11, 10**12 - 1),
+                                             n4=_ri(rng, 1000, 9999), h=_ri(rng, 10, 20))
+            w.writerow([m["_local"], kind, body, m["sender"], m["recipient"], proc, result])
             made += 1
     os.replace(tmp, path)
 
@@ -326,14 +346,13 @@ def write_cells(path: str, n: int, seed: int) -> None:
         w.writerow(CELLS_HEADER)
         for _ in range(n):
             m = next(msgs)
-            sent = dt.datetime.fromisoformat(m["sent_at"])
             rec = m["recipient"]
             masked = rec[:4] + "****" + rec[8:] if rec.startswith("010-") else rec[0] + "***" + rec[rec.index("@"):]
             units = m["units"]
             price = PRICE[m["channel"]]
             billed = m["status"] == "DELIVERED"
             amount = round(price * units, 2) if billed else 0
-            w.writerow([m["message_id"], m["account"], f"{sent:%Y-%m-%d %H:%M:%S}", m["channel"],
+            w.writerow([m["message_id"], m["account"], m["_local"], m["channel"],
                         STATUS_KO[m["status"]], m["reason_text"], masked, units,
                         _num(price), _num(amount), m["category"]])
     os.replace(tmp, path)
