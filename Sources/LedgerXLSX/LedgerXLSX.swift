@@ -1,1 +1,0 @@
-// LedgerXLSX: see the module's files.

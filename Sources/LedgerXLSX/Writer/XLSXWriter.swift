@@ -1,0 +1,509 @@
+import Logging
+
+/// Options for a whole workbook.
+public struct XLSXWriterOptions: Sendable {
+    /// zlib level. 1 measured fastest for sheet XML at a modest size cost (see the README of
+    /// this module's tests); 6 is zlib's default.
+    public var compressionLevel: Int = 1
+    /// Distinct strings kept in the shared-string table; later new strings are written inline,
+    /// so memory stays bounded however many rows come.
+    public var sharedStringLimit: Int = 100_000
+    /// Longer strings are always written inline (they rarely repeat).
+    public var sharedStringMaxBytes: Int = 256
+    /// Rows per sheet before a continuation sheet starts (Excel's limit; lower in tests).
+    public var maxRowsPerSheet: Int = 1_048_576
+    /// What to do with text longer than Excel's 32,767 characters per cell.
+    public var longText: LongText = .truncate
+
+    public enum LongText: Sendable { case truncate, refuse }
+
+    public init() {}
+}
+
+/// Options for one sheet.
+public struct XLSXSheetOptions: Sendable {
+    /// The header row, written bold as row 1 (and repeated on continuation sheets).
+    public var header: [String]?
+    /// Column widths in characters, from column A; nil leaves a column at the default.
+    public var columnWidths: [Double?]
+    /// Freeze the header row (on by default when there is a header).
+    public var freezeHeader: Bool
+    /// Autofilter over the header and all rows (with its `_xlnm._FilterDatabase` name).
+    public var autoFilter: Bool
+    /// Print landscape, fit to one page wide (for wide sheets).
+    public var landscapeFitToWidth: Bool
+
+    public init(header: [String]? = nil, columnWidths: [Double?] = [], freezeHeader: Bool = true,
+                autoFilter: Bool = false, landscapeFitToWidth: Bool = false) {
+        self.header = header
+        self.columnWidths = columnWidths
+        self.freezeHeader = freezeHeader
+        self.autoFilter = autoFilter
+        self.landscapeFitToWidth = landscapeFitToWidth
+    }
+}
+
+/// Writes an XLSX workbook as a stream: sheets one after another, rows appended in order,
+/// XML generated into reusable buffers and deflated on a second core. Memory does not grow
+/// with rows. The same calls give the same bytes.
+///
+///     let writer = try XLSXWriter(path: "out.xlsx")
+///     try writer.startSheet("Summary", options: .init(header: ["Channel", "Amount"], autoFilter: true))
+///     try writer.addRow([.text("SMS"), .money(micros: 15_000_000, digits: 0)])
+///     try writer.close()
+public final class XLSXWriter {
+    struct Sheet {
+        var name: String
+        var baseName: String
+        var part: Int
+        var options: XLSXSheetOptions
+        var rows = 0
+        var columns = 0
+        var continuation = 1
+    }
+
+    struct FinishedSheet {
+        var name: String
+        var autoFilter: String?
+    }
+
+    public let path: String
+    let options: XLSXWriterOptions
+    let logger: Logger
+    private let zip: ZipWriter
+    private let pipeline: DeflatePipeline
+    private var buffer: ByteBuffer
+    private let flushSize = 1 << 18
+    private var sheet: Sheet?
+    private var finished: [FinishedSheet] = []
+    private var usedNames: Set<String> = []
+    private var styles: [XLSXStyle] = XLSXStyleID.presets
+    private var styleIndex: [XLSXStyle: XLSXStyleID] = [:]
+    private var sharedStrings: [String] = []
+    private var sharedIndex: [String: Int] = [:]
+    private var sharedUses = 0
+    private var truncatedCells = 0
+    private var closed = false
+    private let rowDigits = ByteBuffer(capacity: 16)
+
+    /// The sheet names written so far, continuation sheets included.
+    public var sheetNames: [String] { finished.map(\.name) + (sheet.map { [$0.name] } ?? []) }
+
+    public init(path: String, options: XLSXWriterOptions = .init(),
+                logger: Logger = Logger(label: "sendledger.xlsx")) throws(XLSXError) {
+        self.path = path
+        self.options = options
+        self.logger = logger
+        let output = try FileZipOutput(path: path)
+        zip = ZipWriter(output: output, level: Int32(max(1, min(9, options.compressionLevel))))
+        pipeline = DeflatePipeline(zip: zip, bufferSize: flushSize + (1 << 16))
+        buffer = try pipeline.take()
+        for (i, style) in styles.enumerated() { styleIndex[style] = XLSXStyleID(UInt16(i)) }
+    }
+
+    deinit { pipeline.stop() }
+
+    /// The id for a style, registering it on first use.
+    public func style(_ style: XLSXStyle) -> XLSXStyleID {
+        if let id = styleIndex[style] { return id }
+        let id = XLSXStyleID(UInt16(styles.count))
+        styles.append(style)
+        styleIndex[style] = id
+        return id
+    }
+
+    /// Starts a new sheet (finishing the previous one). The name must follow Excel's rules
+    /// (`XLSXSheetName.problem`); use `XLSXSheetName.sanitized` for names made from data.
+    public func startSheet(_ name: String, options sheetOptions: XLSXSheetOptions = .init()) throws(XLSXError) {
+        guard !closed else { throw XLSXError(.writerClosed, file: path) }
+        if let problem = XLSXSheetName.problem(name) {
+            throw XLSXError(.invalidSheetName(name, why: problem), file: path)
+        }
+        guard !usedNames.contains(name.lowercased()) else { throw XLSXError(.duplicateSheetName(name), file: path) }
+        if let header = sheetOptions.header, header.count > 16_384 { throw XLSXError(.tooManyColumns(header.count), file: path) }
+        try finishSheet()
+        try beginSheet(Sheet(name: name, baseName: name, part: finished.count + 1, options: sheetOptions))
+    }
+
+    /// Appends a row to the current sheet; past the row limit a continuation sheet
+    /// ("Name (2)") starts, with the header repeated.
+    public func addRow(_ cells: [XLSXCell]) throws(XLSXError) {
+        guard sheet != nil else { throw XLSXError(closed ? .writerClosed : .noSheetStarted, file: path) }
+        if cells.count > 16_384 { throw XLSXError(.tooManyColumns(cells.count), file: path) }
+        if sheet!.rows >= options.maxRowsPerSheet { try continueSheet() }
+        try writeRow(cells)
+    }
+
+    /// Finishes the last sheet and writes the workbook parts and the zip directory.
+    public func close() throws(XLSXError) {
+        guard !closed else { return }
+        if sheet == nil && finished.isEmpty { try startSheet("Sheet1") }
+        try finishSheet()
+        try pipeline.drain()
+        pipeline.stop()
+        closed = true
+        if truncatedCells > 0 {
+            logger.warning("cells truncated to 32,767 characters",
+                           metadata: ["file.path": "\(path)", "cells.truncated": "\(truncatedCells)"])
+        }
+        try writeSharedStrings()
+        try zip.addEntry("xl/styles.xml", stylesXML())
+        try zip.addEntry("xl/workbook.xml", workbookXML())
+        try zip.addEntry("xl/_rels/workbook.xml.rels", workbookRelsXML())
+        try zip.addEntry("_rels/.rels", Array(XLSXParts.rootRels.utf8))
+        try zip.addEntry("[Content_Types].xml", contentTypesXML())
+        try zip.finish()
+    }
+
+    // MARK: - Sheets
+
+    private func beginSheet(_ new: Sheet) throws(XLSXError) {
+        usedNames.insert(new.name.lowercased())
+        try pipeline.drain()
+        try zip.beginEntry("xl/worksheets/sheet\(new.part).xml")
+        sheet = new
+        let o = new.options
+        let out = buffer
+        out.append(XLSXParts.xmlDeclaration)
+        out.append("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">")
+        if o.landscapeFitToWidth { out.append("<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>") }
+        out.append("<sheetViews><sheetView workbookViewId=\"0\"")
+        if new.part == 1 { out.append(" tabSelected=\"1\"") }
+        if o.freezeHeader && o.header != nil {
+            out.append("><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/><selection pane=\"bottomLeft\" activeCell=\"A2\" sqref=\"A2\"/></sheetView></sheetViews>")
+        } else {
+            out.append("/></sheetViews>")
+        }
+        out.append("<sheetFormatPr defaultRowHeight=\"15\"/>")
+        if o.columnWidths.contains(where: { $0 != nil }) {
+            out.append("<cols>")
+            for (i, width) in o.columnWidths.enumerated() {
+                guard let width else { continue }
+                out.append("<col min=\"")
+                out.append(decimal: i + 1)
+                out.append("\" max=\"")
+                out.append(decimal: i + 1)
+                out.append("\" width=\"")
+                // Widths to 1/1000 of a character, written from integers.
+                out.append(micros: Int64((max(0, min(width, 255)) * 1000).rounded()) * 1000)
+                out.append("\" customWidth=\"1\"/>")
+            }
+            out.append("</cols>")
+        }
+        out.append("<sheetData>")
+        if let header = o.header {
+            try writeRow(header.map { XLSXCell.text($0, style: .bold) })
+        }
+    }
+
+    private func continueSheet() throws(XLSXError) {
+        guard let current = sheet else { return }
+        var n = current.continuation + 1
+        var name = XLSXSheetName.continuation(of: current.baseName, n)
+        while usedNames.contains(name.lowercased()) {
+            n += 1
+            name = XLSXSheetName.continuation(of: current.baseName, n)
+        }
+        logger.info("sheet row limit reached, continuing", metadata: [
+            "file.path": "\(path)", "sheet.name": "\(current.name)", "sheet.continuation": "\(name)"])
+        try finishSheet()
+        var next = Sheet(name: name, baseName: current.baseName, part: finished.count + 1, options: current.options)
+        next.continuation = n
+        try beginSheet(next)
+    }
+
+    private func finishSheet() throws(XLSXError) {
+        guard let current = sheet else { return }
+        let out = buffer
+        out.append("</sheetData>")
+        var filter: String?
+        let o = current.options
+        if o.autoFilter {
+            let columns = max(current.columns, o.header?.count ?? 0, 1)
+            let last = XMLText.columnName(columns - 1)
+            let rows = max(current.rows, 1)
+            out.append("<autoFilter ref=\"A1:")
+            out.append(string: last)
+            out.append(decimal: rows)
+            out.append("\"/>")
+            filter = "'\(String(current.name.flatMap { $0 == "'" ? ["'", "'"] : [$0] }))'!$A$1:$\(last)$\(rows)"
+        }
+        out.append("<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/>")
+        if o.landscapeFitToWidth { out.append("<pageSetup orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\"/>") }
+        out.append("</worksheet>")
+        try flush()
+        try pipeline.drain()
+        try zip.endEntry()
+        finished.append(FinishedSheet(name: current.name, autoFilter: filter))
+        sheet = nil
+    }
+
+    @inline(__always) private func flush() throws(XLSXError) {
+        try pipeline.submit(buffer)
+        buffer = try pipeline.take()
+    }
+
+    // MARK: - Rows and cells
+
+    private func writeRow(_ cells: [XLSXCell]) throws(XLSXError) {
+        sheet!.rows += 1
+        let rowNumber = sheet!.rows
+        if cells.count > sheet!.columns { sheet!.columns = cells.count }
+        rowDigits.removeAll()
+        rowDigits.append(decimal: rowNumber)
+        let out = buffer
+        out.append("<row r=\"")
+        out.append(rowDigits.base, count: rowDigits.count)
+        out.append("\">")
+        for (column, cell) in cells.enumerated() {
+            try writeCell(cell, column: column, to: out)
+        }
+        out.append("</row>")
+        if out.count >= flushSize { try flush() }
+    }
+
+    @inline(__always) private func cellStart(_ column: Int, _ style: XLSXStyleID, to out: ByteBuffer) {
+        out.append("<c r=\"")
+        XMLText.appendColumn(column, to: out)
+        out.append(rowDigits.base, count: rowDigits.count)
+        if style.index != 0 {
+            out.append("\" s=\"")
+            out.append(decimal: UInt64(style.index))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private func writeCell(_ cell: XLSXCell, column: Int, to out: ByteBuffer) throws(XLSXError) {
+        switch cell.value {
+        case .empty:
+            guard cell.style.index != 0 else { return }
+            cellStart(column, cell.style, to: out)
+            out.append("/>")
+        case .integer(let value):
+            cellStart(column, cell.style, to: out)
+            out.append("><v>")
+            out.append(signed: value)
+            out.append("</v></c>")
+        case .micros(let value):
+            cellStart(column, cell.style, to: out)
+            out.append("><v>")
+            out.append(micros: value)
+            out.append("</v></c>")
+        case .numberText(let text):
+            cellStart(column, cell.style, to: out)
+            out.append("><v>")
+            out.append(string: text)
+            out.append("</v></c>")
+        case .bool(let value):
+            cellStart(column, cell.style, to: out)
+            out.append(value ? " t=\"b\"><v>1</v></c>" : " t=\"b\"><v>0</v></c>")
+        case .serial(var days, let seconds):
+            // Excel counts the phantom 1900-02-29 (serial 60): earlier dates are one less.
+            if days < 61 { days -= 1 }
+            cellStart(column, cell.style, to: out)
+            out.append("><v>")
+            out.append(signed: days)
+            if seconds > 0 {
+                // The fraction of the day to 13 places, from integers (well inside a double's
+                // precision for any serial Excel shows, and it reads back to the second).
+                var fraction = (Int64(seconds) * 10_000_000_000_000 + 43_200) / 86_400
+                var width = 13
+                while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+                out.append(UInt8(ascii: "."))
+                var digits = [UInt8](repeating: 48, count: width)
+                for i in stride(from: width - 1, through: 0, by: -1) {
+                    digits[i] = 48 + UInt8(fraction % 10)
+                    fraction /= 10
+                }
+                out.append(contentsOf: digits)
+            }
+            out.append("</v></c>")
+        case .text(let text):
+            try writeText(text, column: column, style: cell.style, to: out)
+        }
+    }
+
+    private func writeText(_ original: String, column: Int, style: XLSXStyleID, to out: ByteBuffer) throws(XLSXError) {
+        var text = original
+        if text.utf8.count > 32_767 {
+            let length = text.utf16.count
+            if length > 32_767 {
+                if options.longText == .refuse {
+                    throw XLSXError(.cellTooLong(length: length, limit: 32_767), file: path,
+                                    part: "\(sheet!.name)!\(XMLText.columnName(column))\(sheet!.rows)")
+                }
+                text = XLSXSheetName.truncated(text, to: 32_767)
+                truncatedCells += 1
+                if truncatedCells <= 10 {
+                    logger.warning("cell truncated to 32,767 characters", metadata: [
+                        "file.path": "\(path)", "sheet.name": "\(sheet!.name)",
+                        "cell": "\(XMLText.columnName(column))\(sheet!.rows)", "cell.length": "\(length)"])
+                }
+            }
+        }
+        cellStart(column, style, to: out)
+        if text.utf8.count <= options.sharedStringMaxBytes {
+            var index = sharedIndex[text]
+            if index == nil, sharedStrings.count < options.sharedStringLimit {
+                index = sharedStrings.count
+                sharedIndex[text] = index
+                sharedStrings.append(text)
+            }
+            if let index {
+                sharedUses += 1
+                out.append(" t=\"s\"><v>")
+                out.append(decimal: index)
+                out.append("</v></c>")
+                return
+            }
+        }
+        out.append(" t=\"inlineStr\"><is><t")
+        if XMLText.needsPreserve(text) { out.append(" xml:space=\"preserve\"") }
+        out.append(UInt8(ascii: ">"))
+        XMLText.append(text, to: out)
+        out.append("</t></is></c>")
+    }
+
+    // MARK: - Workbook parts
+
+    private func writeSharedStrings() throws(XLSXError) {
+        try zip.beginEntry("xl/sharedStrings.xml")
+        let out = ByteBuffer(capacity: 1 << 17)
+        out.append(XLSXParts.xmlDeclaration)
+        out.append("<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"")
+        out.append(decimal: sharedUses)
+        out.append("\" uniqueCount=\"")
+        out.append(decimal: sharedStrings.count)
+        out.append("\">")
+        for text in sharedStrings {
+            out.append("<si><t")
+            if XMLText.needsPreserve(text) { out.append(" xml:space=\"preserve\"") }
+            out.append(UInt8(ascii: ">"))
+            XMLText.append(text, to: out)
+            out.append("</t></si>")
+            if out.count >= 1 << 16 {
+                try zip.write(out.bytes)
+                out.removeAll()
+            }
+        }
+        out.append("</sst>")
+        try zip.write(out.bytes)
+        try zip.endEntry()
+    }
+
+    private func stylesXML() -> [UInt8] {
+        let out = ByteBuffer()
+        out.append(XLSXParts.xmlDeclaration)
+        out.append("<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">")
+        var customIDs: [String: Int] = [:]
+        var customOrder: [String] = []
+        for style in styles where style.numberFormat.builtinID == nil {
+            let code = style.numberFormat.code
+            if customIDs[code] == nil {
+                customIDs[code] = 164 + customOrder.count
+                customOrder.append(code)
+            }
+        }
+        if !customOrder.isEmpty {
+            out.append("<numFmts count=\"")
+            out.append(decimal: customOrder.count)
+            out.append("\">")
+            for code in customOrder {
+                out.append("<numFmt numFmtId=\"")
+                out.append(decimal: customIDs[code]!)
+                out.append("\" formatCode=\"")
+                XMLText.appendAttribute(code, to: out)
+                out.append("\"/>")
+            }
+            out.append("</numFmts>")
+        }
+        out.append("<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font><font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>")
+        out.append("<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills>")
+        out.append("<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>")
+        out.append("<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>")
+        out.append("<cellXfs count=\"")
+        out.append(decimal: styles.count)
+        out.append("\">")
+        for style in styles {
+            let formatID = style.numberFormat.builtinID ?? customIDs[style.numberFormat.code]!
+            out.append("<xf numFmtId=\"")
+            out.append(decimal: formatID)
+            out.append(style.bold ? "\" fontId=\"1\"" : "\" fontId=\"0\"")
+            out.append(" fillId=\"0\" borderId=\"0\" xfId=\"0\"")
+            if formatID != 0 { out.append(" applyNumberFormat=\"1\"") }
+            if style.bold { out.append(" applyFont=\"1\"") }
+            out.append("/>")
+        }
+        out.append("</cellXfs><cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles></styleSheet>")
+        return out.array
+    }
+
+    private func workbookXML() -> [UInt8] {
+        let out = ByteBuffer()
+        out.append(XLSXParts.xmlDeclaration)
+        out.append("<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><workbookPr/><bookViews><workbookView activeTab=\"0\"/></bookViews><sheets>")
+        for (i, sheet) in finished.enumerated() {
+            out.append("<sheet name=\"")
+            XMLText.appendAttribute(sheet.name, to: out)
+            out.append("\" sheetId=\"")
+            out.append(decimal: i + 1)
+            out.append("\" r:id=\"rId")
+            out.append(decimal: i + 1)
+            out.append("\"/>")
+        }
+        out.append("</sheets>")
+        let filters = finished.enumerated().filter { $0.element.autoFilter != nil }
+        if !filters.isEmpty {
+            out.append("<definedNames>")
+            for (i, sheet) in filters {
+                out.append("<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"")
+                out.append(decimal: i)
+                out.append("\" hidden=\"1\">")
+                XMLText.append(sheet.autoFilter!, to: out)
+                out.append("</definedName>")
+            }
+            out.append("</definedNames>")
+        }
+        out.append("</workbook>")
+        return out.array
+    }
+
+    private func workbookRelsXML() -> [UInt8] {
+        let out = ByteBuffer()
+        out.append(XLSXParts.xmlDeclaration)
+        out.append("<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">")
+        for i in 1...finished.count {
+            out.append("<Relationship Id=\"rId")
+            out.append(decimal: i)
+            out.append("\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet")
+            out.append(decimal: i)
+            out.append(".xml\"/>")
+        }
+        out.append("<Relationship Id=\"rId")
+        out.append(decimal: finished.count + 1)
+        out.append("\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/>")
+        out.append("<Relationship Id=\"rId")
+        out.append(decimal: finished.count + 2)
+        out.append("\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings\" Target=\"sharedStrings.xml\"/>")
+        out.append("</Relationships>")
+        return out.array
+    }
+
+    private func contentTypesXML() -> [UInt8] {
+        let out = ByteBuffer()
+        out.append(XLSXParts.xmlDeclaration)
+        out.append("<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>")
+        for i in 1...finished.count {
+            out.append("<Override PartName=\"/xl/worksheets/sheet")
+            out.append(decimal: i)
+            out.append(".xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>")
+        }
+        out.append("<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/><Override PartName=\"/xl/sharedStrings.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml\"/></Types>")
+        return out.array
+    }
+}
+
+enum XLSXParts {
+    static let xmlDeclaration: StaticString = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+    static let rootRels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+}
