@@ -4,5 +4,68 @@ extension SQLiteLedger {
     /// Tables of the billing engine (statements, closings, adjustments), registered after the
     /// core ones. Append new migrations; never edit a shipped one.
     static func registerBillingMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("2026-11-v2-billing") { db in
+            try db.execute(sql: """
+                -- Closed statements: revision 1 is written once at closing and never rewritten
+                -- (the primary key refuses a second write of the same revision).
+                CREATE TABLE statements (
+                    account TEXT NOT NULL,
+                    cycle_start TEXT NOT NULL,
+                    cycle_end TEXT NOT NULL,
+                    revision INTEGER NOT NULL,
+                    checksum TEXT NOT NULL,
+                    content BLOB NOT NULL,
+                    run_id TEXT NOT NULL,
+                    PRIMARY KEY (account, cycle_start, revision)
+                ) WITHOUT ROWID;
+
+                -- Adjustment lines: the difference (recomputed - billed) of a closed cycle,
+                -- carried on the account's open (target) cycle.
+                CREATE TABLE adjustments (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    target_cycle TEXT NOT NULL,
+                    original_cycle TEXT NOT NULL,
+                    cycle_messages INTEGER NOT NULL,
+                    content BLOB NOT NULL,
+                    run_id TEXT NOT NULL
+                );
+                CREATE INDEX adjustments_by_account ON adjustments(account, target_cycle);
+
+                -- Informational calendar-month reports: rewritten with a new revision when
+                -- their content changes.
+                CREATE TABLE month_reports (
+                    account TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    revision INTEGER NOT NULL,
+                    checksum TEXT NOT NULL,
+                    content BLOB NOT NULL,
+                    run_id TEXT NOT NULL,
+                    PRIMARY KEY (account, month, revision)
+                ) WITHOUT ROWID;
+
+                -- Vendor summaries (aggregated counts) for reconciliation against detail.
+                CREATE TABLE vendor_summaries (
+                    vendor TEXT NOT NULL,
+                    grain TEXT NOT NULL,
+                    grain_key TEXT NOT NULL,
+                    total INTEGER,
+                    success INTEGER,
+                    failure INTEGER,
+                    fallback_success INTEGER,
+                    fallback_failure INTEGER,
+                    amount INTEGER,
+                    source_file TEXT NOT NULL,
+                    source_row INTEGER NOT NULL,
+                    PRIMARY KEY (vendor, grain, grain_key)
+                ) WITHOUT ROWID;
+
+                -- Uncertain (PENDING) records by sent_at: billing decides finality per record on
+                -- the one local day that straddles the cut-off without scanning other records.
+                CREATE INDEX deliveries_pending ON deliveries(account, local_day, sent_at) WHERE status = 'PENDING';
+                -- Refund evidence per vendor and reporting month.
+                CREATE INDEX deliveries_refundable ON deliveries(vendor, sent_at) WHERE status = 'FAILED' AND refundable = 1;
+                """)
+        }
     }
 }

@@ -1,1 +1,0 @@
-// LedgerBilling: see the module's files.
