@@ -1,0 +1,165 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+import Logging
+
+/// What a closing run did (or, dry, would do).
+public struct CloseResult: Hashable, Sendable {
+    /// Statements closed by this run (revision 1), by account then cycle.
+    public var closed: [ClosedStatement] = []
+    /// Adjustment lines written onto open cycles, by account.
+    public var adjustments: [AccountAdjustment] = []
+    /// Differences of closed cycles past the late window: listed, not applied (`rerun --adjust`).
+    public var manual: [AccountAdjustment] = []
+    public var dryRun = false
+}
+
+/// Adjustment lines of one account, all for one target cycle.
+public struct AccountAdjustment: Hashable, Sendable, Codable {
+    public var account: String
+    /// The open cycle the lines go on.
+    public var targetCycle: LocalDate
+    public var lines: [AdjustmentLine]
+}
+
+extension BillingEngine {
+    /// The nightly closing step at `asOf` (BILLING.md: closing, late data and adjustments).
+    ///
+    /// For every account, in id order: each cycle whose `end + grace_days` (local 00:00) is at
+    /// or before `asOf` and that is not closed yet is closed: revision 1 is written with the
+    /// SHA-256 of its canonical JSON. Then every closed cycle whose end lies within
+    /// `retention_days` is recomputed; the difference from what was billed (revision 1 plus
+    /// earlier adjustments) goes as adjustment lines onto the cycle containing `asOf` while
+    /// `asOf` is before local 00:00 of `end + late_window_days`, and is listed in `manual`
+    /// after that. A dry run computes the same and writes nothing.
+    public func close(asOf: Instant, runID: String, dryRun: Bool = false) throws -> CloseResult {
+        var result = CloseResult()
+        result.dryRun = dryRun
+        var storedStatements: [StoredStatement] = []
+        var storedAdjustments: [StoredAdjustment] = []
+        for account in accounts.accounts {
+            let (closed, adjustments, manual, newStatements, newAdjustments) = try closeAccount(account, asOf: asOf, runID: runID)
+            result.closed += closed
+            result.adjustments += adjustments
+            result.manual += manual
+            storedStatements += newStatements
+            storedAdjustments += newAdjustments
+        }
+        if !dryRun {
+            try store.commitBilling(statements: storedStatements, adjustments: storedAdjustments)
+        }
+        logger.info("billing closed", metadata: [
+            "run.id": "\(runID)", "statements.closed": "\(result.closed.count)",
+            "adjustments.accounts": "\(result.adjustments.count)", "adjustments.manual": "\(result.manual.count)",
+            "dry_run": "\(dryRun)",
+        ])
+        return result
+    }
+
+    /// Applies by hand the difference of one closed cycle, whatever its age (`rerun --adjust`).
+    public func adjust(account id: String, cycle start: LocalDate, asOf: Instant, runID: String, dryRun: Bool = false) throws -> AccountAdjustment? {
+        let (account, _) = try account(id)
+        guard let stored = try store.storedStatement(account: id, cycleStart: start, revision: 1) else {
+            throw BillingError(account: id, .notACycle("\(start) (not closed)"))
+        }
+        var clock = account.clock
+        let target = account.anchors.cycle(containing: clock.localDate(of: asOf)).start
+        let (lines, messages) = try difference(account: account, stored: stored, asOf: asOf, runID: runID)
+        guard !lines.isEmpty else { return nil }
+        if !dryRun {
+            try store.commitBilling(statements: [], adjustments: try lines.map { line in
+                StoredAdjustment(account: id, targetCycle: target, originalCycle: start, cycleMessages: messages,
+                                 content: try CanonicalJSON.encode(line), runID: runID)
+            })
+        }
+        return AccountAdjustment(account: id, targetCycle: target, lines: lines)
+    }
+
+    func closeAccount(_ account: Account, asOf: Instant, runID: String) throws
+        -> ([ClosedStatement], [AccountAdjustment], [AccountAdjustment], [StoredStatement], [StoredAdjustment]) {
+        var clock = account.clock
+        let today = clock.localDate(of: asOf)
+        let existing = try store.storedStatements(account: account.id).filter { $0.revision == 1 }
+        var closed: [ClosedStatement] = []
+        var newStatements: [StoredStatement] = []
+
+        // 1. Close every due cycle after the last closed one (or from the first usage).
+        var next: BillingCycle?
+        if let last = existing.last {
+            next = account.anchors.cycle(containing: last.cycleEnd)
+        } else if let first = try store.firstUsageDay(account: account.id) {
+            next = account.anchors.cycle(containing: first)
+        }
+        while let cycle = next, clock.startOfDay(cycle.end.adding(days: policy.graceDays)) <= asOf {
+            let statement = try computeStatement(account: account.id, cycle: cycle, asOf: asOf, revision: 1)
+            let bytes = try statement.canonicalJSON()
+            let checksum = CanonicalJSON.checksum(bytes)
+            closed.append(ClosedStatement(statement: statement, canonicalJSON: Array(bytes), checksum: checksum))
+            newStatements.append(StoredStatement(account: account.id, cycleStart: cycle.start, cycleEnd: cycle.end, revision: 1,
+                                                 checksum: checksum, content: bytes, runID: runID))
+            next = account.anchors.cycle(after: cycle)
+        }
+
+        // 2. Late data: recompute the cycles closed before this run.
+        let target = account.anchors.cycle(containing: today).start
+        var auto: [AdjustmentLine] = []
+        var manual: [AdjustmentLine] = []
+        var newAdjustments: [StoredAdjustment] = []
+        let oldest = today.adding(days: -policy.retentionDays)
+        for stored in existing where stored.cycleEnd > oldest {
+            let (lines, messages) = try difference(account: account, stored: stored, asOf: asOf, runID: runID)
+            guard !lines.isEmpty else { continue }
+            if asOf < clock.startOfDay(stored.cycleEnd.adding(days: policy.lateWindowDays)) {
+                auto += lines
+                for line in lines {
+                    newAdjustments.append(StoredAdjustment(account: account.id, targetCycle: target, originalCycle: stored.cycleStart,
+                                                           cycleMessages: messages, content: try CanonicalJSON.encode(line), runID: runID))
+                }
+            } else {
+                manual += lines
+            }
+        }
+        let adjustments = auto.isEmpty ? [] : [AccountAdjustment(account: account.id, targetCycle: target, lines: auto)]
+        let manuals = manual.isEmpty ? [] : [AccountAdjustment(account: account.id, targetCycle: target, lines: manual)]
+        return (closed, adjustments, manuals, newStatements, newAdjustments)
+    }
+
+    /// Recomputed minus billed, per line, for a closed cycle; and the cycle's message count now.
+    func difference(account: Account, stored: StoredStatement, asOf: Instant, runID: String) throws -> ([AdjustmentLine], Int64) {
+        let billed = try decodeStatement(stored)
+        let cycle = BillingCycle(start: stored.cycleStart, end: stored.cycleEnd)
+        let now = try computeStatement(account: account.id, cycle: cycle, asOf: asOf, revision: 1)
+        struct Billed { var messages: Int64 = 0; var units: Int64 = 0; var exact = Money.zero; var amount = Money.zero; var per: PriceBook.Unit = .message; var price = Money.zero }
+        var before: [LineKey: Billed] = [:]
+        for line in billed.lines {
+            before[line.key] = Billed(messages: line.messages, units: line.units, exact: line.exact, amount: line.amount, per: line.per, price: line.unitPrice)
+        }
+        var billedMessages = billed.messages
+        for previous in try storedAdjustmentLines(account: account.id) where previous.line.originalCycle == stored.cycleStart {
+            var entry = before[previous.line.key] ?? Billed(per: previous.line.per, price: previous.line.unitPrice)
+            entry.messages += previous.line.messages
+            entry.units += previous.line.units
+            entry.exact = try entry.exact + previous.line.exact
+            entry.amount = try entry.amount + previous.line.amount
+            entry.price = previous.line.unitPrice
+            before[previous.line.key] = entry
+            billedMessages = previous.cycleMessages
+        }
+        var after: [LineKey: StatementLine] = [:]
+        for line in now.lines { after[line.key] = line }
+        var lines: [AdjustmentLine] = []
+        for key in Set(before.keys).union(after.keys).sorted() {
+            let old = before[key] ?? Billed()
+            let new = after[key]
+            let units = (new?.units ?? 0) - old.units
+            let amount = try (new?.amount ?? .zero) - old.amount
+            let exact = try (new?.exact ?? .zero) - old.exact
+            guard units != 0 || amount != .zero || exact != .zero else { continue }
+            let reason: AdjustmentReason = units != 0 ? (now.messages > billedMessages ? .lateRecords : .statusChange) : .priceCorrection
+            lines.append(AdjustmentLine(originalCycle: cycle.start, originalCycleEnd: cycle.end, reason: reason, key: key,
+                                        per: new?.per ?? old.per, unitPrice: new?.unitPrice ?? old.price,
+                                        messages: (new?.messages ?? 0) - old.messages, units: units, exact: exact, amount: amount, runID: runID))
+        }
+        return (lines, now.messages)
+    }
+}
