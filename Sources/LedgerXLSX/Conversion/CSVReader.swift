@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// RFC 4180 CSV read as a stream of records: quoted fields with doubled quotes and line
+/// breaks inside, CRLF, LF or CR line ends, a UTF-8 byte-order mark skipped.
+final class CSVReader {
+    private let fd: Int32
+    private let path: String
+    private let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 20)
+    private let chunkSize = 1 << 20
+    private var length = 0
+    private var position = 0
+    private var eof = false
+    private var started = false
+    private(set) var line = 1
+    private var field: [UInt8] = []
+
+    init(path: String) throws(XLSXError) {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw XLSXError(.io("cannot open: \(String(cString: strerror(errno)))"), file: path) }
+    }
+
+    deinit {
+        close(fd)
+        chunk.deallocate()
+    }
+
+    private func byte() throws(XLSXError) -> UInt8? {
+        if position == length {
+            if eof { return nil }
+            let n = read(fd, chunk, chunkSize)
+            if n < 0 { throw XLSXError(.io("read failed: \(String(cString: strerror(errno)))"), file: path) }
+            if n == 0 { eof = true; return nil }
+            length = n
+            position = 0
+        }
+        let b = chunk[position]
+        position += 1
+        return b
+    }
+
+    private func peek() throws(XLSXError) -> UInt8? {
+        guard let b = try byte() else { return nil }
+        position -= 1
+        return b
+    }
+
+    /// The next record's fields, or nil at the end of the file.
+    func next() throws(XLSXError) -> [String]? {
+        if !started {
+            started = true
+            if try peek() == 0xEF {
+                _ = try byte()
+                guard try byte() == 0xBB, try byte() == 0xBF else {
+                    throw XLSXError(.badCSV(line: 1, "not UTF-8"), file: path)
+                }
+            }
+        }
+        guard try peek() != nil else { return nil }
+        var fields: [String] = []
+        field.removeAll(keepingCapacity: true)
+        let recordLine = line
+        var quoted = false
+        var atFieldStart = true
+        while true {
+            guard let b = try byte() else {
+                if quoted { throw XLSXError(.badCSV(line: recordLine, "quoted field never closed"), file: path) }
+                fields.append(String(decoding: field, as: UTF8.self))
+                return fields
+            }
+            if quoted {
+                if b == UInt8(ascii: "\"") {
+                    if try peek() == UInt8(ascii: "\"") {
+                        _ = try byte()
+                        field.append(b)
+                    } else {
+                        quoted = false
+                        let after = try peek()
+                        if let after, after != UInt8(ascii: ","), after != 10, after != 13 {
+                            throw XLSXError(.badCSV(line: line, "text after a closing quote"), file: path)
+                        }
+                    }
+                } else {
+                    if b == 10 { line += 1 }
+                    field.append(b)
+                }
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\"") where atFieldStart:
+                quoted = true
+                atFieldStart = false
+            case UInt8(ascii: ","):
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
+                atFieldStart = true
+            case 13, 10:
+                if b == 13, try peek() == 10 { _ = try byte() }
+                line += 1
+                fields.append(String(decoding: field, as: UTF8.self))
+                return fields
+            default:
+                field.append(b)
+                atFieldStart = false
+            }
+        }
+    }
+}
+
+/// RFC 4180 CSV written through a buffer to a file descriptor: CRLF line ends, a field quoted
+/// only when it holds a comma, a quote or a line break.
+final class CSVWriter {
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    let name: String
+    private let buffer = ByteBuffer(capacity: 1 << 20)
+
+    init(path: String) throws(XLSXError) {
+        name = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        ownsDescriptor = true
+        if fd < 0 { throw XLSXError(.io("cannot create: \(String(cString: strerror(errno)))"), file: path) }
+    }
+
+    init(fileDescriptor: Int32) {
+        name = "fd \(fileDescriptor)"
+        fd = fileDescriptor
+        ownsDescriptor = false
+    }
+
+    deinit { if ownsDescriptor { close(fd) } }
+
+    func writeRecord(_ fields: [String]) throws(XLSXError) {
+        for (i, text) in fields.enumerated() {
+            if i > 0 { buffer.append(UInt8(ascii: ",")) }
+            let needsQuotes = text.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+            if needsQuotes {
+                buffer.append(UInt8(ascii: "\""))
+                for b in text.utf8 {
+                    if b == UInt8(ascii: "\"") { buffer.append(b) }
+                    buffer.append(b)
+                }
+                buffer.append(UInt8(ascii: "\""))
+            } else {
+                buffer.append(string: text)
+            }
+        }
+        buffer.append("\r\n")
+        if buffer.count >= 1 << 19 { try flush() }
+    }
+
+    func flush() throws(XLSXError) {
+        var done = 0
+        while done < buffer.count {
+            let n = write(fd, buffer.base + done, buffer.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw XLSXError(.io("write failed: \(String(cString: strerror(errno)))"), file: name)
+            }
+            done += n
+        }
+        buffer.removeAll()
+    }
+
+    func finish() throws(XLSXError) {
+        try flush()
+        if ownsDescriptor, fsync(fd) != 0, errno != EINVAL {
+            throw XLSXError(.io("sync failed: \(String(cString: strerror(errno)))"), file: name)
+        }
+    }
+}

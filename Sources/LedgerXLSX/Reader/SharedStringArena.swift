@@ -1,0 +1,94 @@
+/// The shared-string table in one byte arena: all strings' UTF-8 back to back and their end
+/// offsets, 4 bytes a string. Strings are made on first use and kept, so a value repeated a
+/// million times is one allocation.
+final class SharedStringArena {
+    private(set) var bytes: [UInt8] = []
+    private var ends: [UInt32] = []
+    private var cache: [String?] = []
+
+    var count: Int { ends.count }
+
+    func reserve(strings: Int) {
+        ends.reserveCapacity(strings)
+    }
+
+    /// Closes the current string (everything appended since the last close).
+    func close(start: Int) {
+        if XLSXEscapes.containsEscape(bytes, from: start) {
+            let decoded = XLSXEscapes.decode(Array(bytes[start...]))
+            bytes.removeSubrange(start...)
+            bytes.append(contentsOf: decoded)
+        }
+        ends.append(UInt32(bytes.count))
+    }
+
+    func append(_ pointer: UnsafePointer<UInt8>, count: Int) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    func finish() { cache = Array(repeating: nil, count: ends.count) }
+
+    func string(at index: Int) -> String? {
+        guard index >= 0, index < ends.count else { return nil }
+        if let cached = cache[index] { return cached }
+        let start = index == 0 ? 0 : Int(ends[index - 1])
+        let text = bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[start..<Int(ends[index])]), as: UTF8.self)
+        }
+        cache[index] = text
+        return text
+    }
+}
+
+/// Excel's `_xHHHH_` escapes for characters XML cannot carry (and `_x005F_` for a literal
+/// underscore before such a pattern).
+enum XLSXEscapes {
+    static func containsEscape(_ bytes: [UInt8], from start: Int) -> Bool {
+        var i = start
+        let n = bytes.count
+        while i + 6 < n {
+            if bytes[i] == 0x5F, bytes[i + 1] == UInt8(ascii: "x") { return true }
+            i += 1
+        }
+        return false
+    }
+
+    static func decode(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            if bytes[i] == 0x5F, i + 6 < n, bytes[i + 1] == UInt8(ascii: "x"), bytes[i + 6] == 0x5F,
+               let value = hex(bytes[i + 2], bytes[i + 3], bytes[i + 4], bytes[i + 5]) {
+                let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                i += 7
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
+    static func decode(_ text: String) -> String {
+        guard text.contains("_x") else { return text }
+        return String(decoding: decode(Array(text.utf8)), as: UTF8.self)
+    }
+
+    private static func hex(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> UInt32? {
+        var value: UInt32 = 0
+        for byte in [a, b, c, d] {
+            let digit: UInt32
+            switch byte {
+            case 0x30...0x39: digit = UInt32(byte - 0x30)
+            case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
+            default: return nil
+            }
+            value = value << 4 | digit
+        }
+        return value
+    }
+}
