@@ -1,1 +1,3 @@
 import SendledgerCLI
+
+Sendledger.main()

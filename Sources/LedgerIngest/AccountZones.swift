@@ -1,0 +1,30 @@
+import Foundation
+import LedgerCore
+
+/// Each account's time zone, for the local day a record counts on (BILLING.md: days are in
+/// the account's local time). Accounts not in the config use the default zone.
+public struct AccountZones: Sendable {
+    private var clocks: [String: Int] = [:]
+    private var zones: [ZoneClock]
+    private var lastAccount = ""
+    private var lastIndex = 0
+
+    public init(defaultZone: TimeZone, accounts: [String: TimeZone] = [:]) {
+        zones = [ZoneClock(defaultZone)]
+        for (account, zone) in accounts.sorted(by: { $0.key < $1.key }) {
+            clocks[account] = zones.count
+            zones.append(ZoneClock(zone))
+        }
+    }
+
+    public func isKnown(_ account: String) -> Bool { clocks[account] != nil }
+
+    /// The local day of `instant` for `account`.
+    public mutating func day(of instant: Instant, account: String) -> LocalDate {
+        if account != lastAccount {
+            lastAccount = account
+            lastIndex = clocks[account] ?? 0
+        }
+        return zones[lastIndex].localDate(of: instant)
+    }
+}

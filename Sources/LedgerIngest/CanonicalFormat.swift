@@ -1,0 +1,272 @@
+import Foundation
+import LedgerCore
+
+/// The canonical record as a file: CSV with these columns (any order; a header row), or
+/// JSONL with these keys. How an upstream system can feed the ledger directly.
+public enum CanonicalFormat {
+    public static let columns = [
+        "vendor", "account", "message_id", "batch_id", "sent_at", "completed_at", "channel", "status",
+        "refundable", "reason_code", "reason_text", "units", "category", "sender", "recipient",
+        "fallback_of", "vendor_cost",
+    ]
+    public static let required: Set<String> = ["vendor", "account", "message_id", "sent_at", "channel", "status"]
+
+    /// Usage instants outside this span are a mistake (a unit slip, a default 1900 date).
+    static let earliest = Instant(date: LocalDate(year: 2000, month: 1, day: 1)!)
+    static let latest = Instant(date: LocalDate(year: 2100, month: 1, day: 1)!)
+}
+
+/// Builds a record from canonical field values, field by field, naming the first bad one.
+struct CanonicalRowMapper {
+    let context: FileContext
+    private var vendorText = RepeatedText(), accountText = RepeatedText(), channelText = RepeatedText()
+    private var statusText = RepeatedText(), categoryText = RepeatedText(), senderText = RepeatedText()
+    private var reasonCodeText = RepeatedText(), reasonText = RepeatedText(), batchText = RepeatedText()
+    private var channels: [String: Channel] = [:]
+
+    init(context: FileContext) { self.context = context }
+
+    /// `field(name)` gives the raw bytes of a column (nil when the file has no such column).
+    mutating func map(row: Int, field: (Int) -> UnsafeBufferPointer<UInt8>?) -> RowResult {
+        func fail(_ index: Int, _ reason: IngestError.Reason) -> RowResult {
+            let raw = field(index).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return .rejected(IngestError(file: context.path, row: row, field: CanonicalFormat.columns[index], value: raw, reason: reason))
+        }
+        func text(_ index: Int, _ cache: inout RepeatedText, required: Bool = false) -> (String?, IngestError.Reason?) {
+            guard let bytes = field(index)?.trimmed, bytes.count > 0 else { return (nil, required ? .missing : nil) }
+            guard let value = cache.string(bytes) else { return (nil, .invalidUTF8) }
+            return (value, nil)
+        }
+        func plain(_ index: Int) -> (String?, IngestError.Reason?) {
+            guard let bytes = field(index)?.trimmed, bytes.count > 0 else { return (nil, nil) }
+            guard let value = String(validating: bytes, as: UTF8.self) else { return (nil, .invalidUTF8) }
+            return (value, nil)
+        }
+
+        let (vendor, e0) = text(0, &vendorText, required: true)
+        if let e0 { return fail(0, e0) }
+        var (account, e1) = text(1, &accountText, required: context.accountFromFolder == nil)
+        if let e1 { return fail(1, e1) }
+        if account == nil { account = context.accountFromFolder }
+        let (messageID, e2) = plain(2)
+        if let e2 { return fail(2, e2) }
+        guard let messageID else { return fail(2, .missing) }
+        let (batchID, e3) = text(3, &batchText)
+        if let e3 { return fail(3, e3) }
+
+        guard let sentBytes = field(4)?.trimmed, sentBytes.count > 0 else { return fail(4, .missing) }
+        guard let sentAt = Instant.parseISO8601(sentBytes) else { return fail(4, .badTime(format: "ISO 8601 with offset")) }
+        guard sentAt >= CanonicalFormat.earliest, sentAt < CanonicalFormat.latest else { return fail(4, .outOfRange("before 2000 or after 2100")) }
+        var completedAt: Instant?
+        if let bytes = field(5)?.trimmed, bytes.count > 0 {
+            guard let instant = Instant.parseISO8601(bytes) else { return fail(5, .badTime(format: "ISO 8601 with offset")) }
+            completedAt = instant
+        }
+
+        let (channelName, e6) = text(6, &channelText, required: true)
+        if let e6 { return fail(6, e6) }
+        let channel: Channel
+        if let cached = channels[channelName!] {
+            channel = cached
+        } else if let parsed = Channel(channelName!) {
+            channels[channelName!] = parsed
+            channel = parsed
+        } else {
+            return fail(6, .unknownChannel)
+        }
+
+        let (statusName, e7) = text(7, &statusText, required: true)
+        if let e7 { return fail(7, e7) }
+        guard let status = DeliveryStatus(canonical: statusName!) else { return fail(7, .unknownStatus) }
+
+        var refundable = false
+        if let bytes = field(8)?.trimmed, bytes.count > 0 {
+            switch bytes.count == 1 ? bytes[0] | 0x20 : (bytes.count >= 2 ? bytes[0] | 0x20 : 0) {
+            case UInt8(ascii: "t"), UInt8(ascii: "y"), UInt8(ascii: "1"): refundable = true
+            case UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "0"): refundable = false
+            default: return fail(8, .badBoolean)
+            }
+            let word = String(decoding: bytes, as: UTF8.self).lowercased()
+            guard ["true", "false", "t", "f", "yes", "no", "y", "n", "1", "0"].contains(word) else { return fail(8, .badBoolean) }
+        }
+
+        let (reasonCode, e9) = text(9, &reasonCodeText)
+        if let e9 { return fail(9, e9) }
+        let (reasonTextValue, e10) = text(10, &reasonText)
+        if let e10 { return fail(10, e10) }
+
+        var units: Int64 = 1
+        if let bytes = field(11)?.trimmed, bytes.count > 0 {
+            guard let value = bytes.integer else { return fail(11, .badNumber) }
+            guard value >= 0 else { return fail(11, .negative) }
+            units = value
+        }
+
+        let (category, e12) = text(12, &categoryText)
+        if let e12 { return fail(12, e12) }
+        let (sender, e13) = text(13, &senderText)
+        if let e13 { return fail(13, e13) }
+        let (recipientRaw, e14) = plain(14)
+        if let e14 { return fail(14, e14) }
+        let (fallbackOf, e15) = plain(15)
+        if let e15 { return fail(15, e15) }
+
+        var vendorCost: Money?
+        if let bytes = field(16)?.trimmed, bytes.count > 0 {
+            do {
+                let cost = try Money(parsingUTF8: bytes)
+                guard cost.micros >= 0 else { return fail(16, .negative) }
+                vendorCost = cost
+            } catch {
+                return fail(16, .badMoney(error.description))
+            }
+        }
+
+        var recipient: String?
+        var recipientHash: String?
+        if let recipientRaw {
+            let protected = context.privacy.protect(recipientRaw)
+            recipient = protected.shown
+            recipientHash = protected.hash
+        }
+
+        return .record(DeliveryRecord(
+            vendor: vendor!, account: account!, messageID: messageID, batchID: batchID, sentAt: sentAt,
+            completedAt: completedAt, channel: channel, status: status, refundable: refundable,
+            reasonCode: reasonCode, reasonText: reasonTextValue, units: units, category: category, sender: sender,
+            recipient: recipient, recipientHash: recipientHash, fallbackOf: fallbackOf, vendorCost: vendorCost,
+            source: .init(fileSHA256: context.sha256, row: row)))
+    }
+}
+
+/// Canonical CSV: a header row naming canonical columns, then one row per record.
+public final class CanonicalCSVSource: RecordSource {
+    private let reader: CSVReader
+    private let context: FileContext
+
+    public init(source: ByteSource, context: FileContext) {
+        reader = CSVReader(source: source)
+        self.context = context
+    }
+
+    public var bytesRead: Int64 { reader.bytesRead }
+
+    public func read(_ emit: (RowResult) throws -> Void) throws {
+        var columnIndex: [Int] = []   // canonical field -> column in the file, -1 when absent
+        var headerCount = 0
+        var mapper = CanonicalRowMapper(context: context)
+        var sawHeader = false
+        try reader.forEachRow { row in
+            if !sawHeader {
+                sawHeader = true
+                headerCount = row.count
+                var positions: [String: Int] = [:]
+                for index in 0..<row.count {
+                    let name = row.string(index).trimmingCharacters(in: .whitespaces).lowercased()
+                    guard CanonicalFormat.columns.contains(name) else {
+                        throw IngestError(file: context.path, row: row.line, field: name, value: name, reason: .unknownColumn)
+                    }
+                    positions[name] = index
+                }
+                for name in CanonicalFormat.required where positions[name] == nil && !(name == "account" && context.accountFromFolder != nil) {
+                    throw IngestError(file: context.path, row: row.line, field: name, value: "", reason: .missingColumn)
+                }
+                columnIndex = CanonicalFormat.columns.map { positions[$0] ?? -1 }
+                return
+            }
+            guard row.count == headerCount else {
+                try emit(.rejected(IngestError(file: context.path, row: row.line, field: "(row)", value: "\(row.count) fields",
+                                               reason: .wrongFieldCount(expected: headerCount, found: row.count))))
+                return
+            }
+            let result = mapper.map(row: row.line) { field in
+                let column = columnIndex[field]
+                return column < 0 ? nil : row[column]
+            }
+            try emit(result)
+        }
+        if !sawHeader {
+            throw IngestError(file: context.path, row: 1, field: "(header)", value: "", reason: .unreadable("the file is empty"))
+        }
+    }
+}
+
+/// Canonical JSONL: one JSON object per line with canonical keys (values as strings, numbers
+/// or booleans).
+public final class CanonicalJSONLSource: RecordSource {
+    private let reader: CSVReader
+    private let context: FileContext
+
+    public init(source: ByteSource, context: FileContext) {
+        // Lines, not CSV: a delimiter and quote that never occur in UTF-8 text.
+        reader = CSVReader(source: source, delimiter: 0xFF, quote: 0xFE)
+        self.context = context
+    }
+
+    public var bytesRead: Int64 { reader.bytesRead }
+
+    public func read(_ emit: (RowResult) throws -> Void) throws {
+        var mapper = CanonicalRowMapper(context: context)
+        let decoder = JSONDecoder()
+        try reader.forEachRow { row in
+            let line = Data(buffer: row[0])
+            let object: [String: JSONScalar]
+            do {
+                object = try decoder.decode([String: JSONScalar].self, from: line)
+            } catch {
+                try emit(.rejected(IngestError(file: context.path, row: row.line, field: "(line)", value: String(decoding: line.prefix(80), as: UTF8.self), reason: .unreadable("not a JSON object of canonical fields"))))
+                return
+            }
+            if let unknown = object.keys.sorted().first(where: { !CanonicalFormat.columns.contains($0) }) {
+                try emit(.rejected(IngestError(file: context.path, row: row.line, field: unknown, value: unknown, reason: .unknownColumn)))
+                return
+            }
+            // Each value as the bytes a CSV cell would hold.
+            let values: [[UInt8]?] = CanonicalFormat.columns.map { key in object[key]?.text.map { Array($0.utf8) } }
+            let result = values.withUnsafeFieldPointers { pointers in
+                mapper.map(row: row.line) { pointers[$0] }
+            }
+            try emit(result)
+        }
+    }
+}
+
+/// A JSON value a canonical field may hold: text, a number written as text, a boolean, null.
+enum JSONScalar: Decodable {
+    case text(String)
+    case null
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null; return }
+        if let flag = try? container.decode(Bool.self) { self = .text(flag ? "true" : "false"); return }
+        if let whole = try? container.decode(Int64.self) { self = .text(String(whole)); return }
+        if let number = try? container.decode(Decimal.self) { self = .text(number.description); return }
+        self = .text(try container.decode(String.self))
+    }
+
+    var text: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+}
+
+extension Array where Element == [UInt8]? {
+    /// Calls `body` with a pointer per element, valid during the call.
+    func withUnsafeFieldPointers<R>(_ body: ([UnsafeBufferPointer<UInt8>?]) -> R) -> R {
+        // Copies into one contiguous arena so every pointer stays valid.
+        var arena: [UInt8] = []
+        var ranges: [Range<Int>?] = []
+        for element in self {
+            if let element {
+                ranges.append(arena.count..<(arena.count + element.count))
+                arena.append(contentsOf: element)
+            } else {
+                ranges.append(nil)
+            }
+        }
+        return arena.withUnsafeBufferPointer { base in
+            body(ranges.map { range in range.map { UnsafeBufferPointer(rebasing: base[$0]) } })
+        }
+    }
+}

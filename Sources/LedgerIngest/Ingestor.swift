@@ -1,0 +1,126 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+import Logging
+
+/// How a file's bytes become records: the canonical formats here, vendor profiles elsewhere.
+public struct RecordFormat: Sendable {
+    public let name: String
+    /// The vendor recorded in the manifest ("canonical" when records name their own vendor).
+    public let vendor: String
+    public let makeSource: @Sendable (ByteSource, FileContext) throws -> RecordSource
+
+    public init(name: String, vendor: String, makeSource: @escaping @Sendable (ByteSource, FileContext) throws -> RecordSource) {
+        self.name = name
+        self.vendor = vendor
+        self.makeSource = makeSource
+    }
+
+    public static let canonicalCSV = RecordFormat(name: "canonical-csv", vendor: "canonical") { CanonicalCSVSource(source: $0, context: $1) }
+    public static let canonicalJSONL = RecordFormat(name: "canonical-jsonl", vendor: "canonical") { CanonicalJSONLSource(source: $0, context: $1) }
+
+    /// The canonical format a file name suggests (`.jsonl`, `.jsonl.gz` or CSV).
+    public static func canonical(for path: String) -> RecordFormat {
+        let name = path.lowercased()
+        return name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".ndjson") ? .canonicalJSONL : .canonicalCSV
+    }
+}
+
+/// What became of one file.
+public struct FileReport: Sendable {
+    public enum Outcome: Sendable {
+        case ingested(FileIngestCounts)
+        case alreadyIngested
+        /// The file could not be read at all; nothing of it is in the ledger.
+        case unreadable(String)
+    }
+    public var path: String
+    public var sha256: String
+    public var size: Int64
+    public var outcome: Outcome
+    /// The first rejects, for the run's report (all are in the store).
+    public var rejects: [RejectedRow]
+    public var conflicts: [StatusConflict]
+}
+
+/// Reads files into the ledger, one transaction per file.
+public final class Ingestor {
+    let store: any LedgerStore
+    var zones: AccountZones
+    let privacy: RecipientPrivacy
+    let runID: String
+    let now: () -> Instant
+    let logger: Logger
+    /// Called every few thousand rows with (bytes read, rows).
+    public var progress: ((Int64, Int) -> Void)?
+    public var rejectsKeptInReport = 1000
+
+    public init(store: any LedgerStore, zones: AccountZones, privacy: RecipientPrivacy, runID: String,
+                now: @escaping () -> Instant, logger: Logger) {
+        self.store = store
+        self.zones = zones
+        self.privacy = privacy
+        self.runID = runID
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Ingests one file. A file that cannot be read is reported as unreadable (the caller
+    /// quarantines it); bad rows are rejected and the rest kept. Store errors are thrown.
+    public func ingest(path: String, format: RecordFormat, accountFromFolder: String? = nil) throws -> FileReport {
+        let digest: (hex: String, size: Int64)
+        do {
+            digest = try FileDigest.sha256(path: path)
+        } catch {
+            return FileReport(path: path, sha256: "", size: 0, outcome: .unreadable("\(error)"), rejects: [], conflicts: [])
+        }
+        var report = FileReport(path: path, sha256: digest.hex, size: digest.size, outcome: .alreadyIngested, rejects: [], conflicts: [])
+        if try store.isIngested(sha256: digest.hex) {
+            logger.info("file already ingested", metadata: ["file.path": "\(path)", "file.sha256": "\(digest.hex)"])
+            return report
+        }
+        let context = FileContext(path: path, sha256: digest.hex, accountFromFolder: accountFromFolder, privacy: privacy)
+        let manifest = IngestedFile(sha256: digest.hex, path: path, size: digest.size, vendor: format.vendor, runID: runID, ingestedAt: now())
+        var rejects: [RejectedRow] = []
+        do {
+            let outcome = try store.ingest(manifest) { sink in
+                let source = try format.makeSource(try ByteSources.open(path: path), context)
+                var rows = 0
+                try source.read { result in
+                    rows += 1
+                    switch result {
+                    case .record(let record):
+                        let day = zones.day(of: record.sentAt, account: record.account)
+                        try sink.upsert(record, localDay: day)
+                    case .rejected(let error):
+                        let row = RejectedRow(fileSHA256: digest.hex, path: path, row: error.row, field: error.field, value: error.value, reason: error.reason.text)
+                        try sink.reject(row)
+                        if rejects.count < rejectsKeptInReport { rejects.append(row) }
+                    }
+                    if rows & 0x3FFF == 0 { progress?(source.bytesRead, rows) }
+                }
+                progress?(source.bytesRead, rows)
+                report.conflicts = sink.conflicts
+            }
+            switch outcome {
+            case .alreadyIngested:
+                report.outcome = .alreadyIngested
+            case .ingested(let counts):
+                report.outcome = .ingested(counts)
+                report.rejects = rejects
+                logger.info("file ingested", metadata: [
+                    "file.path": "\(path)", "file.sha256": "\(digest.hex)", "rows.total": "\(counts.rows)",
+                    "rows.inserted": "\(counts.inserted)", "rows.updated": "\(counts.updated)",
+                    "rows.stale": "\(counts.stale)", "rows.conflicts": "\(counts.conflicts)", "rows.rejected": "\(counts.rejected)",
+                ])
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            // The transaction rolled back: nothing of this file is in the ledger.
+            report.outcome = .unreadable("\(error)")
+            logger.error("file unreadable", metadata: ["file.path": "\(path)", "error": "\(error)"])
+        }
+        return report
+    }
+}

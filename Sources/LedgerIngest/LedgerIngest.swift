@@ -1,1 +1,0 @@
-// LedgerIngest: see the module's files.

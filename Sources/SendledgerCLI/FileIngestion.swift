@@ -1,0 +1,89 @@
+import Foundation
+import LedgerIngest
+import LedgerStore
+
+/// Ingests a list of files one transaction each, printing a line per file and totals.
+struct FileIngestion {
+    let job: Job
+    /// Move unreadable files to quarantine (the nightly run does; a hand-run ingest does not
+    /// move the operator's files).
+    let quarantineUnreadable: Bool
+
+    struct Totals {
+        var files = 0, ingested = 0, alreadyIngested = 0, unreadable = 0
+        var counts = FileIngestCounts()
+    }
+
+    func run(_ files: [InboxFile]) throws -> Totals {
+        let ingestor = try job.makeIngestor()
+        var totals = Totals()
+        for file in files {
+            totals.files += 1
+            guard let format = format(for: file) else {
+                totals.unreadable += 1
+                let reason = "no vendor profile \"\(file.vendor)\" in \(job.config.vendorsDirectory)"
+                print("skipped \(file.path): \(reason)")
+                job.logger.error("no vendor profile", metadata: ["file.path": "\(file.path)", "vendor": "\(file.vendor)"])
+                continue
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int64) ?? 0
+            let progress = ProgressDisplay(label: URL(fileURLWithPath: file.path).lastPathComponent, totalBytes: size, logger: job.logger)
+            ingestor.progress = { bytes, rows in progress.update(bytes: bytes, rows: rows) }
+            let report = try ingestor.ingest(path: file.path, format: format, accountFromFolder: file.account)
+            progress.finish()
+            switch report.outcome {
+            case .alreadyIngested:
+                totals.alreadyIngested += 1
+                print("unchanged \(file.path): already ingested (sha256 \(report.sha256.prefix(12)))")
+            case .ingested(let counts):
+                totals.ingested += 1
+                add(counts, to: &totals.counts)
+                print("ingested \(file.path): \(counts.rows) rows, \(counts.inserted) new, \(counts.updated) updated, "
+                      + "\(counts.unchanged) unchanged, \(counts.stale) stale, \(counts.conflicts) conflicts, \(counts.rejected) rejected")
+                for reject in report.rejects.prefix(20) {
+                    FileHandle.standardError.write(Data("rejected \(reject)\n".utf8))
+                }
+                if report.rejects.count > 20 {
+                    FileHandle.standardError.write(Data("rejected … \(counts.rejected - 20) more rows of \(file.path) (see the ledger's rejects)\n".utf8))
+                }
+                for conflict in report.conflicts.prefix(20) {
+                    FileHandle.standardError.write(Data("conflict \(file.path):\(conflict.source.row): \(conflict.vendor)/\(conflict.messageID) is \(conflict.kept.rawValue); \(conflict.incoming.rawValue) ignored\n".utf8))
+                }
+            case .unreadable(let reason):
+                totals.unreadable += 1
+                if quarantineUnreadable {
+                    let moved = try Inbox.quarantine(file, reason: reason, into: job.config.paths.quarantine)
+                    print("quarantined \(file.path) -> \(moved): \(reason)")
+                } else {
+                    print("unreadable \(file.path): \(reason)")
+                }
+            }
+        }
+        return totals
+    }
+
+    func format(for file: InboxFile) -> RecordFormat? {
+        if file.vendor == "canonical" { return .canonical(for: file.path) }
+        return nil
+    }
+
+    private func add(_ counts: FileIngestCounts, to total: inout FileIngestCounts) {
+        total.rows += counts.rows
+        total.inserted += counts.inserted
+        total.updated += counts.updated
+        total.unchanged += counts.unchanged
+        total.stale += counts.stale
+        total.conflicts += counts.conflicts
+        total.rejected += counts.rejected
+    }
+
+    static func printTotals(_ totals: Totals) {
+        let c = totals.counts
+        print("files: \(totals.files) (\(totals.ingested) ingested, \(totals.alreadyIngested) already ingested, \(totals.unreadable) unreadable)")
+        print("rows: \(c.rows) (\(c.inserted) new, \(c.updated) updated, \(c.unchanged) unchanged, \(c.stale) stale, \(c.conflicts) conflicts, \(c.rejected) rejected)")
+    }
+
+    static func status(_ totals: Totals) -> ExitStatus {
+        totals.unreadable > 0 || totals.counts.rejected > 0 ? .someInputRejected : .done
+    }
+}

@@ -1,0 +1,199 @@
+import ArgumentParser
+import Foundation
+import LedgerCore
+import LedgerIngest
+import LedgerStore
+
+/// `sendledger`: ingests vendor delivery reports into one ledger and bills from it.
+public struct Sendledger: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "sendledger",
+        abstract: "Delivery-report ledger and billing reconciliation for SMS, Kakao, email and calls.",
+        subcommands: [Run.self, Ingest.self, Statement.self, Report.self, Rerun.self, Purge.self, Vendors.self,
+                      Xlsx.self, CheckConfig.self])
+
+    public init() {}
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The nightly job: ingest every new inbox file, then bill and report.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Run as of another day, YYYY-MM-DD (backfills, tests).") var asOf: String?
+    @Flag(help: "Report what a run would do; write nothing.") var dryRun = false
+
+    func validate() throws {
+        if let asOf, LocalDate(asOf) == nil { throw ValidationError("--as-of: expected YYYY-MM-DD, got \"\(asOf)\"") }
+    }
+
+    func run() throws {
+        try execute {
+            let job = try Job.open(common, command: "run")
+            let lock = try job.lock()
+            defer { withExtendedLifetime(lock) {} }
+            let files = try Inbox.scan(job.config.paths.inbox)
+            if dryRun {
+                var new = 0
+                for file in files {
+                    let digest = try FileDigestCheck.isNew(file.path, store: job.store)
+                    if digest { new += 1 }
+                    print("\(digest ? "would ingest" : "unchanged  ") \(file.path)")
+                }
+                print("dry run: \(new) of \(files.count) inbox files are new; nothing written")
+                return .done
+            }
+            let started = Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+            try job.store.saveRun(RunRecord(id: job.runID, command: "run", startedAt: started, status: "running"))
+            let totals = try FileIngestion(job: job, quarantineUnreadable: true).run(files)
+            FileIngestion.printTotals(totals)
+            let counts = try job.store.counts()
+            print("ledger: \(counts.deliveries) messages, \(counts.rollups) daily rollups, \(counts.files) files, \(counts.rejects) rejected rows")
+            let status = FileIngestion.status(totals)
+            let summary = "{\"files\":\(totals.files),\"rows\":\(totals.counts.rows),\"rejected\":\(totals.counts.rejected),\"unreadable\":\(totals.unreadable)}"
+            try job.store.saveRun(RunRecord(id: job.runID, command: "run", startedAt: started,
+                                            finishedAt: Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)),
+                                            status: status == .done ? "ok" : "rejects", summaryJSON: summary))
+            return status
+        }
+    }
+}
+
+enum FileDigestCheck {
+    /// Whether the ledger has no file with this file's SHA-256.
+    static func isNew(_ path: String, store: any LedgerStore) throws -> Bool {
+        try !store.isIngested(sha256: FileDigest.sha256(path: path).hex)
+    }
+}
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ingest files (or folders of files) into the ledger, one transaction per file.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The vendor profile that reads these files (default: canonical).") var vendor = "canonical"
+    @Argument(help: "Files or folders to ingest.") var paths: [String]
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("give at least one file or folder") }
+    }
+
+    func run() throws {
+        try execute {
+            let job = try Job.open(common, command: "ingest")
+            let lock = try job.lock()
+            defer { withExtendedLifetime(lock) {} }
+            let files = try Inbox.expand(paths, vendor: vendor)
+            let ingestion = FileIngestion(job: job, quarantineUnreadable: false)
+            if let first = files.first, ingestion.format(for: first) == nil {
+                throw CommandFailure(status: .usage, message: "--vendor \(vendor): no such vendor profile in \(job.config.vendorsDirectory)")
+            }
+            let totals = try ingestion.run(files)
+            FileIngestion.printTotals(totals)
+            return FileIngestion.status(totals)
+        }
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Check the configuration and exit: 0 when good, 64 naming the file and key when not.")
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try execute {
+            let config: LedgerConfig
+            do {
+                config = try LedgerConfig.load(path: common.config)
+                _ = try AccountZonesLoading.load(config: config)
+            } catch let error as ConfigError {
+                throw CommandFailure(status: .usage, message: error.description)
+            }
+            print("config ok: \(config.file)")
+            switch config.store {
+            case .sqlite(let path): print("store: sqlite \(path)")
+            case .postgres(let url): print("store: \(url)")
+            }
+            print("inbox: \(config.paths.inbox)  out: \(config.paths.out)  quarantine: \(config.paths.quarantine)")
+            return .done
+        }
+    }
+}
+
+// Commands whose capability lands with a later issue: a clear one-line answer, exit 64.
+
+struct Statement: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write one account's usage statement for a cycle.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Account id.") var account: String
+    @Option(help: "Cycle start, YYYY-MM-DD.") var cycle: String
+    @Option(help: "xlsx or jsonl.") var format: String?
+    @Option(help: "Output folder.") var out: String?
+    func run() throws { try execute { throw CommandFailure.notAvailableYet("statement") } }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Calendar-month reports.", subcommands: [Month.self])
+    struct Month: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The calendar-month view the vendor consoles show.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Month, YYYY-MM.") var month: String
+        @Option(help: "One account (default: all).") var account: String?
+        @Flag(help: "Include per-message detail.") var details = false
+        @Option(help: "xlsx or jsonl.") var format: String?
+        func run() throws { try execute { throw CommandFailure.notAvailableYet("report month") } }
+    }
+}
+
+struct Rerun: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Recompute one account's cycle or one month from the ledger.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Account id.") var account: String
+    @Option(help: "Cycle start, YYYY-MM-DD.") var cycle: String?
+    @Option(help: "Calendar month, YYYY-MM.") var month: String?
+    @Flag(help: "Print what would change; write nothing.") var dryRun = false
+    @Flag(help: "Apply late records beyond the late window as adjustments.") var adjust = false
+    func validate() throws {
+        guard (cycle == nil) != (month == nil) else { throw ValidationError("give --cycle or --month") }
+    }
+    func run() throws { try execute { throw CommandFailure.notAvailableYet("rerun") } }
+}
+
+struct Purge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Purge detail records past retention.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "As of another day, YYYY-MM-DD.") var asOf: String?
+    @Flag(help: "Print counts; delete nothing.") var dryRun = false
+    func run() throws { try execute { throw CommandFailure.notAvailableYet("purge") } }
+}
+
+struct Vendors: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Vendor profiles.", subcommands: [List.self, Check.self])
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the vendor profiles.")
+        @OptionGroup var common: CommonOptions
+        func run() throws { try execute { throw CommandFailure.notAvailableYet("vendors list") } }
+    }
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check a vendor file against its profile.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Vendor profile name.") var vendor: String
+        @Argument(help: "The file to check.") var file: String
+        func run() throws { try execute { throw CommandFailure.notAvailableYet("vendors check") } }
+    }
+}
+
+struct Xlsx: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Convert between XLSX and CSV.", subcommands: [ToCSV.self, FromCSV.self])
+    struct ToCSV: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "to-csv", abstract: "Write one sheet of an XLSX file as CSV.")
+        @Argument(help: "The XLSX file.") var file: String
+        @Option(help: "Sheet name (default: the first).") var sheet: String?
+        @Argument(help: "The CSV to write (default: standard output).") var output: String?
+        func run() throws { try execute { throw CommandFailure.notAvailableYet("xlsx to-csv") } }
+    }
+    struct FromCSV: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "from-csv", abstract: "Write a CSV file as an XLSX workbook.")
+        @Argument(help: "The CSV file.") var file: String
+        @Argument(help: "The XLSX to write.") var output: String
+        func run() throws { try execute { throw CommandFailure.notAvailableYet("xlsx from-csv") } }
+    }
+}
