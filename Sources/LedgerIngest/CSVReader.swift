@@ -19,6 +19,10 @@ public final class CSVReader {
         }
         public let line: Int
         public let reason: Reason
+        public init(line: Int, reason: Reason) {
+            self.line = line
+            self.reason = reason
+        }
         public var description: String {
             switch reason {
             case .rowTooLong(let limit): "line \(line): row longer than \(limit) bytes"

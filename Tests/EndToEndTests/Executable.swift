@@ -44,21 +44,27 @@ struct Executable {
         process.executableURL = url
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
+        // Output goes to files, so a chatty child never blocks on a full pipe.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sendledger-out-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: scratch.path + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch.path + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch.path + ".out")
+            try? FileManager.default.removeItem(atPath: scratch.path + ".err")
+        }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + ".out"))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + ".err"))
         process.standardOutput = out
         process.standardError = err
+        var environment = ProcessInfo.processInfo.environment
+        environment["TERM"] = "dumb"
+        process.environment = environment
         try process.run()
-        // Read both pipes while the child runs so neither fills up.
-        var stdoutData = Data(), stderrData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            stderrData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         process.waitUntilExit()
+        try out.close()
+        try err.close()
+        let stdoutData = FileManager.default.contents(atPath: scratch.path + ".out") ?? Data()
+        let stderrData = FileManager.default.contents(atPath: scratch.path + ".err") ?? Data()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
                       stderr: String(decoding: stderrData, as: UTF8.self))
     }

@@ -52,7 +52,7 @@ struct StatusTests {
         #expect(Channel("SMS:") == nil)
     }
 
-    @Test("recipients are masked", arguments: [("010-1234-5678", "010-****-5678"), ("01012345678", "010-****-5678"), ("kim@example.com", "k***@example.com"), ("02-123-4567", "02-*-4567")])
+    @Test("recipients are masked", arguments: [("010-1234-5678", "010-****-5678"), ("01012345678", "010-****-5678"), ("kim@example.com", "k***@example.com"), ("02-123-4567", "02-***-4567")])
     func masks(raw: String, shown: String) {
         #expect(RecipientMask.mask(raw) == shown)
     }
