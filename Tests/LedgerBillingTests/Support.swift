@@ -85,3 +85,13 @@ final class TempLedger {
 func makeEngine(_ ledger: TempLedger, accounts: [Account], book: PriceBook, policy: BillingPolicy = BillingPolicy()) throws -> BillingEngine {
     try BillingEngine(store: ledger.store, accounts: AccountDirectory(accounts: accounts), priceBook: book, policy: policy)
 }
+
+/// A month report computed without a store.
+func pureMonthReport(_ account: Account, _ book: PriceBook, month: CalendarMonth, records: [DeliveryRecord],
+                     condition: MonthCondition = .all) throws -> MonthReport {
+    let rollups = makeRollups(records, zone: account.timeZone).filter { month.days.contains($0.key.day) }
+    let usage = try Rater(account: account, plan: book.plans[account.plan]!, policy: BillingPolicy())
+        .rate(rollups, finality: .allFinal, include: condition.includes)
+    return try StatementAssembler(account: account).monthReport(month: month, usage: usage, condition: condition,
+                                                                asOf: Instant(secondsSinceEpoch: 0))
+}
