@@ -155,10 +155,20 @@ extension BillingEngine {
             let amount = try (new?.amount ?? .zero) - old.amount
             let exact = try (new?.exact ?? .zero) - old.exact
             guard units != 0 || amount != .zero || exact != .zero else { continue }
-            let reason: AdjustmentReason = units != 0 ? (now.messages > billedMessages ? .lateRecords : .statusChange) : .priceCorrection
+            // Units that appear while the cycle gained records are late records; units that move
+            // between lines (or leave one) without new records are status changes; the same units
+            // at another amount are a price correction.
+            let messages = (new?.messages ?? 0) - old.messages
+            let reason: AdjustmentReason = if units == 0 && messages == 0 {
+                .priceCorrection
+            } else if messages > 0 || units > 0, now.messages > billedMessages {
+                .lateRecords
+            } else {
+                .statusChange
+            }
             lines.append(AdjustmentLine(originalCycle: cycle.start, originalCycleEnd: cycle.end, reason: reason, key: key,
                                         per: new?.per ?? old.per, unitPrice: new?.unitPrice ?? old.price,
-                                        messages: (new?.messages ?? 0) - old.messages, units: units, exact: exact, amount: amount, runID: runID))
+                                        messages: messages, units: units, exact: exact, amount: amount, runID: runID))
         }
         return (lines, now.messages)
     }

@@ -13,7 +13,7 @@ public final class BillingEngine: Sendable {
 
     /// Checks every account's plan against the price book (a mismatch is a config error).
     public init(store: any BillingStore, accounts: AccountDirectory, priceBook: PriceBook, policy: BillingPolicy = BillingPolicy(),
-                logger: Logger) throws(ConfigError) {
+                logger: Logger = Logger(label: "sendledger.billing")) throws(ConfigError) {
         try accounts.check(against: priceBook)
         self.store = store
         self.accounts = accounts
