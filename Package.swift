@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "LedgerBillingTests", dependencies: ["LedgerBilling", "LedgerCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "LedgerReportsTests", dependencies: ["LedgerReports", "LedgerBilling", "LedgerCore", "LedgerXLSX"]),
         .testTarget(name: "SendledgerCLITests", dependencies: ["SendledgerCLI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LedgerStore", "LedgerCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LedgerStore", "LedgerCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

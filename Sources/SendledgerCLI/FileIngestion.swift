@@ -63,8 +63,7 @@ struct FileIngestion {
     }
 
     func format(for file: InboxFile) -> RecordFormat? {
-        if file.vendor == "canonical" { return .canonical(for: file.path) }
-        return nil
+        VendorFormats.format(for: file, config: job.config)
     }
 
     private func add(_ counts: FileIngestCounts, to total: inout FileIngestCounts) {
