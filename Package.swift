@@ -74,7 +74,10 @@ let package = Package(
             dependencies: ["LedgerCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "LedgerXLSXTests", dependencies: ["LedgerXLSX"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerCore"]),
-        .testTarget(name: "LedgerIngestTests", dependencies: ["LedgerIngest", "LedgerStore", "LedgerCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "LedgerIngestTests",
+            dependencies: ["LedgerIngest", "LedgerStore", "LedgerCore", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerBillingTests", dependencies: ["LedgerBilling", "LedgerCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "LedgerReportsTests", dependencies: ["LedgerReports", "LedgerBilling", "LedgerCore", "LedgerXLSX"]),
         .testTarget(name: "SendledgerCLITests", dependencies: ["SendledgerCLI"]),

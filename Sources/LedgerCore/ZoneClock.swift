@@ -2,11 +2,13 @@ import Foundation
 
 /// Converts between instants and local dates in one time zone (an account's or a vendor's).
 ///
-/// Offsets are cached per 15-minute slot of UTC: every zone's transitions fall on a quarter
-/// hour, and the ingest hot path asks for the same few slots millions of times.
+/// Asking Foundation for an offset is slow, and the ingest hot path asks millions of times, so
+/// each answer is kept with the span of time it holds for: from the quarter hour it was asked
+/// at (every zone's transitions fall on a quarter hour) to the zone's next transition.
 public struct ZoneClock: Sendable {
     public let timeZone: TimeZone
-    private var offsetsBySlot: [Int64: Int32] = [:]
+    /// Spans [start, end) of UTC seconds with one offset, most recently used first.
+    private var spans: [(start: Int64, end: Int64, offset: Int32)] = []
 
     public init(_ timeZone: TimeZone) { self.timeZone = timeZone }
 
@@ -18,11 +20,25 @@ public struct ZoneClock: Sendable {
 
     /// Seconds east of UTC at the instant.
     public mutating func offset(at instant: Instant) -> Int {
-        let slot = floorDiv(instant.secondsSinceEpoch, 900)
-        if let cached = offsetsBySlot[slot] { return Int(cached) }
-        if offsetsBySlot.count > 100_000 { offsetsBySlot.removeAll(keepingCapacity: true) }
-        let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(slot * 900)))
-        offsetsBySlot[slot] = Int32(offset)
+        let t = instant.secondsSinceEpoch
+        for index in spans.indices where spans[index].start <= t && t < spans[index].end {
+            if index > 0 { spans.swapAt(0, index) }
+            return Int(spans[0].offset)
+        }
+        let slotStart = floorDiv(t, 900) * 900
+        let date = Date(timeIntervalSince1970: TimeInterval(slotStart))
+        let offset = timeZone.secondsFromGMT(for: date)
+        var end = Int64.max
+        if let next = timeZone.nextDaylightSavingTimeTransition(after: date) {
+            end = max(Int64(next.timeIntervalSince1970.rounded(.down)), slotStart + 900)
+        }
+        // Spans asked for in order merge into one; the list stays short.
+        if let first = spans.first, first.offset == Int32(offset), first.end == end, slotStart < first.start {
+            spans[0].start = slotStart
+        } else {
+            spans.insert((slotStart, end, Int32(offset)), at: 0)
+            if spans.count > 64 { spans.removeLast() }
+        }
         return offset
     }
 

@@ -10,10 +10,17 @@ public struct AccountZones: Sendable {
     private var lastIndex = 0
 
     public init(defaultZone: TimeZone, accounts: [String: TimeZone] = [:]) {
+        // One clock per distinct zone: thousands of accounts share a handful of zones.
         zones = [ZoneClock(defaultZone)]
+        var byIdentifier = [defaultZone.identifier: 0]
         for (account, zone) in accounts.sorted(by: { $0.key < $1.key }) {
-            clocks[account] = zones.count
-            zones.append(ZoneClock(zone))
+            if let index = byIdentifier[zone.identifier] {
+                clocks[account] = index
+            } else {
+                byIdentifier[zone.identifier] = zones.count
+                clocks[account] = zones.count
+                zones.append(ZoneClock(zone))
+            }
         }
     }
 

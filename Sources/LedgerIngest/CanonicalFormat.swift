@@ -106,8 +106,14 @@ struct CanonicalRowMapper {
         if let e12 { return fail(12, e12) }
         let (sender, e13) = text(13, &senderText)
         if let e13 { return fail(13, e13) }
-        let (recipientRaw, e14) = plain(14)
-        if let e14 { return fail(14, e14) }
+        var recipient: String?
+        var recipientHash: String?
+        if let bytes = field(14)?.trimmed, bytes.count > 0 {
+            guard String(validating: bytes, as: UTF8.self) != nil else { return fail(14, .invalidUTF8) }
+            let protected = context.privacy.protect(utf8: bytes)
+            recipient = protected.shown
+            recipientHash = protected.hash
+        }
         let (fallbackOf, e15) = plain(15)
         if let e15 { return fail(15, e15) }
 
@@ -120,14 +126,6 @@ struct CanonicalRowMapper {
             } catch {
                 return fail(16, .badMoney(error.description))
             }
-        }
-
-        var recipient: String?
-        var recipientHash: String?
-        if let recipientRaw {
-            let protected = context.privacy.protect(recipientRaw)
-            recipient = protected.shown
-            recipientHash = protected.hash
         }
 
         return .record(DeliveryRecord(

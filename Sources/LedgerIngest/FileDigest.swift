@@ -15,6 +15,6 @@ public enum FileDigest {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             size += Int64(count)
         }
-        return (RecipientPrivacy.hex(hasher.finalize()), size)
+        return (hasher.finalize().withUnsafeBytes { RecipientPrivacy.hex($0) }, size)
     }
 }

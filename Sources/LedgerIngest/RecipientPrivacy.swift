@@ -6,43 +6,74 @@ import LedgerCore
 /// holds a full phone number or address.
 // @unchecked: the keyed HMAC state is an immutable prototype, copied (a value) for each use.
 public struct RecipientPrivacy: @unchecked Sendable {
-    private let keyedHash: HMAC<SHA256>?
+    /// HMAC-SHA-256 (RFC 2104) with the key's inner and outer pads already hashed: per
+    /// recipient only the message and the outer digest remain to hash.
+    private let innerPad: SHA256?
+    private let outerPad: SHA256?
     public let masking: Bool
 
     /// `key` nil: no hash is kept. `masking` false keeps recipients in full (a config choice).
     public init(key: SymmetricKey?, masking: Bool = true) {
-        keyedHash = key.map { HMAC<SHA256>(key: $0) }
+        if let key {
+            var block = [UInt8](repeating: 0, count: 64)
+            key.withUnsafeBytes { raw in
+                if raw.count > 64 {
+                    Array(SHA256.hash(data: raw)).withUnsafeBytes { for (i, b) in $0.enumerated() { block[i] = b } }
+                } else {
+                    for (i, b) in raw.enumerated() { block[i] = b }
+                }
+            }
+            var inner = SHA256(), outer = SHA256()
+            inner.update(data: block.map { $0 ^ 0x36 })
+            outer.update(data: block.map { $0 ^ 0x5c })
+            innerPad = inner
+            outerPad = outer
+        } else {
+            innerPad = nil
+            outerPad = nil
+        }
         self.masking = masking
     }
 
     /// The display form and the hash of a recipient as it came in.
     public func protect(_ raw: String) -> (shown: String, hash: String?) {
-        if raw.isEmpty { return ("", nil) }
+        var raw = raw
+        return raw.withUTF8 { protect(utf8: $0) }
+    }
+
+    /// The same on bytes, for readers that hold the field's bytes.
+    public func protect(utf8 bytes: UnsafeBufferPointer<UInt8>) -> (shown: String, hash: String?) {
+        if bytes.isEmpty { return ("", nil) }
         // Already masked by the vendor: nothing to hash.
-        if raw.contains("*") { return (raw, nil) }
-        let normalized = Self.normalize(raw)
+        if bytes.contains(UInt8(ascii: "*")) { return (String(decoding: bytes, as: UTF8.self), nil) }
         var hash: String?
-        if var mac = keyedHash {
-            mac.update(data: Array(normalized.utf8))
-            hash = Self.hex(Array(mac.finalize()).prefix(16))
+        if var inner = innerPad, var outer = outerPad {
+            // Phone numbers compare by digits (010-1234-5678 = 01012345678); addresses lower-cased.
+            var normalized: [UInt8] = []
+            normalized.reserveCapacity(bytes.count)
+            if bytes.contains(UInt8(ascii: "@")) {
+                for byte in bytes { normalized.append(byte >= 65 && byte <= 90 ? byte + 32 : byte) }
+            } else {
+                for byte in bytes where byte >= 48 && byte <= 57 { normalized.append(byte) }
+            }
+            normalized.withUnsafeBytes { inner.update(bufferPointer: $0) }
+            inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+            hash = outer.finalize().withUnsafeBytes { Self.hex(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
         }
-        return (masking ? RecipientMask.mask(raw) : raw, hash)
+        return (masking ? RecipientMask.mask(utf8: bytes) : String(decoding: bytes, as: UTF8.self), hash)
     }
 
-    /// Phone numbers compared by digits (010-1234-5678 = 01012345678); addresses lower-cased.
-    static func normalize(_ raw: String) -> String {
-        if raw.contains("@") { return raw.lowercased() }
-        return String(raw.unicodeScalars.filter { $0.value >= 48 && $0.value <= 57 }.map(Character.init))
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
+    static func hex(_ bytes: some Collection<UInt8>) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var index = 0
+            for byte in bytes {
+                out[index] = digits.utf8Start[Int(byte >> 4)]
+                out[index + 1] = digits.utf8Start[Int(byte & 15)]
+                index += 2
+            }
+            return index
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Loads the key file, creating a random 32-byte key (mode 0600) when it does not exist.

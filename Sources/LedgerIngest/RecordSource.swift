@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 
 /// One input row, mapped: a canonical record, or a rejection naming row, field and value.
@@ -38,7 +39,10 @@ struct RepeatedText {
     private var text: String?
 
     mutating func string(_ field: UnsafeBufferPointer<UInt8>) -> String? {
-        if let text, field.count == bytes.count, bytes.withUnsafeBufferPointer({ $0.elementsEqual(field) }) { return text }
+        if let text, field.count == bytes.count,
+           field.count == 0 || bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, field.baseAddress!, field.count) == 0 }) {
+            return text
+        }
         guard let decoded = String(validating: field, as: UTF8.self) else { return nil }
         bytes = Array(field)
         text = decoded

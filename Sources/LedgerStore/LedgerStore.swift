@@ -31,6 +31,9 @@ public protocol LedgerStore: AnyObject, Sendable {
 
     /// Records a run (insert or replace by id).
     func saveRun(_ run: RunRecord) throws
+
+    /// The latest run that finished without an internal error ("ok" or "rejects").
+    func lastSuccessfulRun() throws -> RunRecord?
 }
 
 /// A file in the ingested-files manifest.

@@ -15,7 +15,15 @@ extension SQLiteLedger {
             if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ingested_files WHERE sha256 = ?)", arguments: [file.sha256]) ?? false {
                 return .alreadyIngested
             }
-            let sink = try SQLiteIngestSink(db: db, file: file)
+            // The manifest row first (its id tags every record); its counts at the end.
+            try db.execute(
+                sql: """
+                    INSERT INTO ingested_files (sha256, path, size, vendor, run_id, ingested_at, rows, inserted,
+                        updated, unchanged, stale, conflicts, rejected)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0)
+                    """,
+                arguments: [file.sha256, file.path, file.size, file.vendor, file.runID, file.ingestedAt.secondsSinceEpoch])
+            let sink = try SQLiteIngestSink(db: db, file: file, fileID: db.lastInsertedRowID)
             defer { sink.finalize() }
             try body(sink)
             try sink.flushRollups()
@@ -23,13 +31,11 @@ extension SQLiteLedger {
             let counts = sink.counts
             try db.execute(
                 sql: """
-                    INSERT INTO ingested_files (sha256, path, size, vendor, run_id, ingested_at, rows, inserted,
-                        updated, unchanged, stale, conflicts, rejected)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    UPDATE ingested_files SET rows = ?, inserted = ?, updated = ?, unchanged = ?, stale = ?, conflicts = ?,
+                        rejected = ? WHERE id = ?
                     """,
-                arguments: [file.sha256, file.path, file.size, file.vendor, file.runID, file.ingestedAt.secondsSinceEpoch,
-                            counts.rows, counts.inserted, counts.updated, counts.unchanged, counts.stale,
-                            counts.conflicts, counts.rejected])
+                arguments: [counts.rows, counts.inserted, counts.updated, counts.unchanged, counts.stale,
+                            counts.conflicts, counts.rejected, sink.fileID])
             return .ingested(counts)
         }
     }
@@ -43,23 +49,31 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 final class SQLiteIngestSink: FileIngestSink {
     let connection: OpaquePointer
     let file: IngestedFile
+    /// The manifest row's id, stored on every record of this file.
+    let fileID: Int64
     var counts = FileIngestCounts()
     var conflicts: [StatusConflict] = []
     private var rollupDeltas: [RollupKey: RollupTotals] = [:]
+    /// "YYYY-MM-DD" per day seen, so the hot path does not format a date per row.
+    private var dayTexts: [Int: String] = [:]
     private var insert: OpaquePointer?
     private var select: OpaquePointer?
     private var update: OpaquePointer?
     private var insertReject: OpaquePointer?
 
-    static let columns = "vendor, message_id, account, local_day, batch_id, sent_at, completed_at, channel, status, refundable, reason_code, reason_text, units, category, sender, recipient, recipient_hash, fallback_of, vendor_cost, source_file, source_row"
+    /// The columns written, in binding order.
+    static let insertColumns = "vendor, message_id, account, local_day, batch_id, sent_at, completed_at, channel, status, refundable, reason_code, reason_text, units, category, sender, recipient, recipient_hash, fallback_of, vendor_cost, source_file_id, source_row"
+    /// The columns read back (`DeliveryRow.decode` order), the file named by its hash.
+    static let columns = "vendor, message_id, account, local_day, batch_id, sent_at, completed_at, channel, status, refundable, reason_code, reason_text, units, category, sender, recipient, recipient_hash, fallback_of, vendor_cost, (SELECT sha256 FROM ingested_files WHERE ingested_files.id = deliveries.source_file_id), source_row"
 
-    init(db: Database, file: IngestedFile) throws {
+    init(db: Database, file: IngestedFile, fileID: Int64) throws {
         guard let connection = db.sqliteConnection else { throw StoreError(.cannotOpen("closed connection")) }
         self.connection = connection
         self.file = file
-        insert = try prepare("INSERT INTO deliveries (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (vendor, message_id) DO NOTHING")
+        self.fileID = fileID
+        insert = try prepare("INSERT INTO deliveries (\(Self.insertColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (vendor, message_id) DO NOTHING")
         select = try prepare("SELECT \(Self.columns) FROM deliveries WHERE vendor = ? AND message_id = ?")
-        update = try prepare("UPDATE deliveries SET vendor = ?1, message_id = ?2, account = ?3, local_day = ?4, batch_id = ?5, sent_at = ?6, completed_at = ?7, channel = ?8, status = ?9, refundable = ?10, reason_code = ?11, reason_text = ?12, units = ?13, category = ?14, sender = ?15, recipient = ?16, recipient_hash = ?17, fallback_of = ?18, vendor_cost = ?19, source_file = ?20, source_row = ?21 WHERE vendor = ?1 AND message_id = ?2")
+        update = try prepare("UPDATE deliveries SET vendor = ?1, message_id = ?2, account = ?3, local_day = ?4, batch_id = ?5, sent_at = ?6, completed_at = ?7, channel = ?8, status = ?9, refundable = ?10, reason_code = ?11, reason_text = ?12, units = ?13, category = ?14, sender = ?15, recipient = ?16, recipient_hash = ?17, fallback_of = ?18, vendor_cost = ?19, source_file_id = ?20, source_row = ?21 WHERE vendor = ?1 AND message_id = ?2")
         insertReject = try prepare("INSERT INTO rejects (file_sha256, path, row, field, value, reason) VALUES (?,?,?,?,?,?)")
     }
 
@@ -186,27 +200,61 @@ final class SQLiteIngestSink: FileIngestSink {
         }
     }
 
+    /// One row's text values, copied side by side and bound without SQLite copying them again
+    /// (SQLITE_STATIC): the arena outlives the statement's step, and is reused for every row.
+    private var arena = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
+    private var arenaUsed = 0
+
+    deinit { arena.deallocate() }
+
+    private func bindArena(_ statement: OpaquePointer?, _ index: Int32, _ value: String?) {
+        guard var value else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        value.withUTF8 { bytes in
+            if arenaUsed + bytes.count > arena.count {
+                // Too long for what is left: let SQLite keep its own copy of this one.
+                _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+                return
+            }
+            let target = arena.baseAddress! + arenaUsed
+            if bytes.count > 0 { target.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+            arenaUsed += bytes.count
+            _ = sqlite3_bind_text(statement, index, target.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        }
+    }
+
     private func bind(_ r: DeliveryRecord, localDay: LocalDate, to statement: OpaquePointer?) {
-        bindText(statement, 1, r.vendor)
-        bindText(statement, 2, r.messageID)
-        bindText(statement, 3, r.account)
-        bindText(statement, 4, localDay.description)
-        bindText(statement, 5, r.batchID)
+        arenaUsed = 0
+        bindArena(statement, 1, r.vendor)
+        bindArena(statement, 2, r.messageID)
+        bindArena(statement, 3, r.account)
+        let dayNumber = localDay.daysSinceEpoch
+        let dayText: String
+        if let cached = dayTexts[dayNumber] {
+            dayText = cached
+        } else {
+            dayText = localDay.description
+            dayTexts[dayNumber] = dayText
+        }
+        bindArena(statement, 4, dayText)
+        bindArena(statement, 5, r.batchID)
         sqlite3_bind_int64(statement, 6, r.sentAt.secondsSinceEpoch)
         if let completed = r.completedAt { sqlite3_bind_int64(statement, 7, completed.secondsSinceEpoch) } else { sqlite3_bind_null(statement, 7) }
-        bindText(statement, 8, r.channel.description)
-        bindText(statement, 9, r.status.rawValue)
+        bindArena(statement, 8, r.channel.description)
+        bindArena(statement, 9, r.status.rawValue)
         sqlite3_bind_int64(statement, 10, r.refundable ? 1 : 0)
-        bindText(statement, 11, r.reasonCode)
-        bindText(statement, 12, r.reasonText)
+        bindArena(statement, 11, r.reasonCode)
+        bindArena(statement, 12, r.reasonText)
         sqlite3_bind_int64(statement, 13, r.units)
-        bindText(statement, 14, r.category)
-        bindText(statement, 15, r.sender)
-        bindText(statement, 16, r.recipient)
-        bindText(statement, 17, r.recipientHash)
-        bindText(statement, 18, r.fallbackOf)
+        bindArena(statement, 14, r.category)
+        bindArena(statement, 15, r.sender)
+        bindArena(statement, 16, r.recipient)
+        bindArena(statement, 17, r.recipientHash)
+        bindArena(statement, 18, r.fallbackOf)
         if let cost = r.vendorCost { sqlite3_bind_int64(statement, 19, cost.micros) } else { sqlite3_bind_null(statement, 19) }
-        bindText(statement, 20, r.source.fileSHA256)
+        sqlite3_bind_int64(statement, 20, fileID)
         sqlite3_bind_int64(statement, 21, Int64(r.source.row))
     }
 

@@ -27,14 +27,17 @@ extension SQLiteLedger {
                     recipient_hash TEXT,
                     fallback_of TEXT,
                     vendor_cost INTEGER,
-                    source_file TEXT NOT NULL,
+                    source_file_id INTEGER NOT NULL,
                     source_row INTEGER NOT NULL,
                     PRIMARY KEY (vendor, message_id)
                 ) WITHOUT ROWID;
                 CREATE INDEX deliveries_by_account_day ON deliveries(account, local_day);
 
+                -- Records name their file by this id, not by its 64-character hash: a quarter
+                -- less to write per row on the ingest path.
                 CREATE TABLE ingested_files (
-                    sha256 TEXT NOT NULL PRIMARY KEY,
+                    id INTEGER PRIMARY KEY,
+                    sha256 TEXT NOT NULL UNIQUE,
                     path TEXT NOT NULL,
                     size INTEGER NOT NULL,
                     vendor TEXT NOT NULL,

@@ -66,7 +66,7 @@ extension SQLiteLedger {
 
     public func ingestedFiles() throws -> [IngestedFile] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ingested_files ORDER BY ingested_at, path, sha256").map { row in
+            try Row.fetchAll(db, sql: "SELECT * FROM ingested_files ORDER BY id").map { row in
                 var counts = FileIngestCounts()
                 counts.rows = row["rows"]
                 counts.inserted = row["inserted"]
@@ -106,6 +106,19 @@ extension SQLiteLedger {
             try db.execute(
                 sql: "INSERT OR REPLACE INTO runs (id, command, started_at, finished_at, status, summary_json) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [run.id, run.command, run.startedAt.secondsSinceEpoch, run.finishedAt?.secondsSinceEpoch, run.status, run.summaryJSON])
+        }
+    }
+
+    public func lastSuccessfulRun() throws -> RunRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM runs WHERE status IN ('ok', 'rejects') AND finished_at IS NOT NULL
+                ORDER BY finished_at DESC, id DESC LIMIT 1
+                """).map { row in
+                RunRecord(id: row["id"], command: row["command"], startedAt: Instant(secondsSinceEpoch: row["started_at"]),
+                          finishedAt: (row["finished_at"] as Int64?).map { Instant(secondsSinceEpoch: $0) },
+                          status: row["status"], summaryJSON: row["summary_json"])
+            }
         }
     }
 }

@@ -12,6 +12,8 @@ struct FileIngestion {
     struct Totals {
         var files = 0, ingested = 0, alreadyIngested = 0, unreadable = 0
         var counts = FileIngestCounts()
+        /// One entry per file, for the run record.
+        var inputs: [RunRecordFile.Input] = []
     }
 
     func run(_ files: [InboxFile]) throws -> Totals {
@@ -23,6 +25,7 @@ struct FileIngestion {
                 totals.unreadable += 1
                 let reason = "no vendor profile \"\(file.vendor)\" in \(job.config.vendorsDirectory)"
                 print("skipped \(file.path): \(reason)")
+                totals.inputs.append(.init(path: file.path, vendor: file.vendor, sha256: nil, size: nil, outcome: "no-profile", counts: nil, reason: reason))
                 job.logger.error("no vendor profile", metadata: ["file.path": "\(file.path)", "vendor": "\(file.vendor)"])
                 continue
             }
@@ -31,12 +34,17 @@ struct FileIngestion {
             ingestor.progress = { bytes, rows in progress.update(bytes: bytes, rows: rows) }
             let report = try ingestor.ingest(path: file.path, format: format, accountFromFolder: file.account)
             progress.finish()
+            var input = RunRecordFile.Input(path: file.path, vendor: file.vendor, sha256: report.sha256, size: report.size, outcome: "", counts: nil, reason: nil)
+            defer { totals.inputs.append(input) }
             switch report.outcome {
             case .alreadyIngested:
                 totals.alreadyIngested += 1
+                input.outcome = "already-ingested"
                 print("unchanged \(file.path): already ingested (sha256 \(report.sha256.prefix(12)))")
             case .ingested(let counts):
                 totals.ingested += 1
+                input.outcome = "ingested"
+                input.counts = counts
                 add(counts, to: &totals.counts)
                 print("ingested \(file.path): \(counts.rows) rows, \(counts.inserted) new, \(counts.updated) updated, "
                       + "\(counts.unchanged) unchanged, \(counts.stale) stale, \(counts.conflicts) conflicts, \(counts.rejected) rejected")
@@ -51,6 +59,8 @@ struct FileIngestion {
                 }
             case .unreadable(let reason):
                 totals.unreadable += 1
+                input.outcome = "unreadable"
+                input.reason = reason
                 if quarantineUnreadable {
                     let moved = try Inbox.quarantine(file, reason: reason, into: job.config.paths.quarantine)
                     print("quarantined \(file.path) -> \(moved): \(reason)")

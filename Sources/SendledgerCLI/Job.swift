@@ -45,8 +45,10 @@ struct Job {
         return Job(config: config, logger: logger, store: store, runID: makeRunID(command: command))
     }
 
-    static func makeLogger(_ options: CommonOptions) -> Logger {
-        let level = Logger.Level(rawValue: options.logLevel.lowercased()) ?? .info
+    static func makeLogger(_ options: CommonOptions) -> Logger { makeLogger(level: options.logLevel) }
+
+    static func makeLogger(level name: String) -> Logger {
+        let level = Logger.Level(rawValue: name.lowercased()) ?? .info
         let json = !Terminal.stderrIsTerminal
         var logger = Logger(label: "sendledger") { label in
             var handler = StderrLogHandler(label: label, json: json)
@@ -63,6 +65,12 @@ struct Job {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         return "\(formatter.string(from: Date()))-\(command)-\(getpid())"
+    }
+
+    /// Today's date in a zone (the run's as-of default).
+    static func today(in zone: String) -> LocalDate {
+        var clock = ZoneClock(identifier: zone) ?? ZoneClock(TimeZone(identifier: "UTC")!)
+        return clock.localDate(of: Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)))
     }
 
     /// Takes the run lock or fails with exit 75 ("busy").

@@ -42,17 +42,37 @@ struct Run: ParsableCommand {
                 print("dry run: \(new) of \(files.count) inbox files are new; nothing written")
                 return .done
             }
-            let started = Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+            let clockStart = Date()
+            let started = Instant(secondsSinceEpoch: Int64(clockStart.timeIntervalSince1970))
             try job.store.saveRun(RunRecord(id: job.runID, command: "run", startedAt: started, status: "running"))
+            var stages: [String: Double] = [:]
             let totals = try FileIngestion(job: job, quarantineUnreadable: true).run(files)
+            stages["ingest"] = Date().timeIntervalSince(clockStart)
             FileIngestion.printTotals(totals)
             let counts = try job.store.counts()
             print("ledger: \(counts.deliveries) messages, \(counts.rollups) daily rollups, \(counts.files) files, \(counts.rejects) rejected rows")
             let status = FileIngestion.status(totals)
-            let summary = "{\"files\":\(totals.files),\"rows\":\(totals.counts.rows),\"rejected\":\(totals.counts.rejected),\"unreadable\":\(totals.unreadable)}"
+            let finished = Date()
+            let record = RunRecordFile(
+                runID: job.runID, command: "run", asOf: asOf ?? Job.today(in: job.config.policy.timeZone).description,
+                startedAt: Instant(secondsSinceEpoch: Int64(clockStart.timeIntervalSince1970)).description,
+                finishedAt: Instant(secondsSinceEpoch: Int64(finished.timeIntervalSince1970)).description,
+                status: status == .done ? "ok" : "rejects", exitStatus: status.rawValue,
+                config: job.config.file, configSHA256: RunRecordFile.sha256(ofFile: job.config.file), inputs: totals.inputs,
+                counts: ["files": totals.files, "files_ingested": totals.ingested, "files_already_ingested": totals.alreadyIngested,
+                         "files_unreadable": totals.unreadable, "rows": totals.counts.rows, "rows_inserted": totals.counts.inserted,
+                         "rows_updated": totals.counts.updated, "rows_unchanged": totals.counts.unchanged, "rows_stale": totals.counts.stale,
+                         "rows_conflicts": totals.counts.conflicts, "rows_rejected": totals.counts.rejected,
+                         "ledger_messages": counts.deliveries, "ledger_rollups": counts.rollups],
+                outputs: [], stageSeconds: stages)
+            let recordPath = try record.write(outFolder: job.config.paths.out)
             try job.store.saveRun(RunRecord(id: job.runID, command: "run", startedAt: started,
-                                            finishedAt: Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)),
-                                            status: status == .done ? "ok" : "rejects", summaryJSON: summary))
+                                            finishedAt: Instant(secondsSinceEpoch: Int64(finished.timeIntervalSince1970)),
+                                            status: record.status, summaryJSON: String(decoding: try JSONEncoder().encode(record.counts), as: UTF8.self)))
+            let lastSuccess = try job.store.lastSuccessfulRun()?.finishedAt.map { Date(timeIntervalSince1970: TimeInterval($0.secondsSinceEpoch)) }
+            try RunMetrics.write(outFolder: job.config.paths.out, record: record, lastSuccess: lastSuccess,
+                                 durationSeconds: finished.timeIntervalSince(clockStart))
+            job.logger.info("run finished", metadata: ["run.id": "\(job.runID)", "run.record": "\(recordPath)", "run.status": "\(record.status)"])
             return status
         }
     }

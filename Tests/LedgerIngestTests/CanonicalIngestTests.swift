@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LedgerCore
 import LedgerIngest
@@ -159,5 +160,22 @@ struct CanonicalIngestTests {
         let rollup = try #require(try store.rollups(account: "acme", days: LocalDate("2026-10-15")!..<LocalDate("2026-10-16")!).first)
         #expect(rollup.totals.units == 125)
         #expect(rollup.totals.callMinutes == 3)
+    }
+}
+
+@Suite("Recipient privacy")
+struct RecipientPrivacyTests {
+    @Test("the keyed hash is HMAC-SHA-256 of the digits (first 16 bytes), the shown form masked") func keyedHash() throws {
+        let keyBytes = Data((0..<32).map { UInt8($0) })
+        let privacy = RecipientPrivacy(key: .init(data: keyBytes))
+        let (shown, hash) = privacy.protect("010-1234-5678")
+        #expect(shown == "010-****-5678")
+        let reference = HMAC<SHA256>.authenticationCode(for: Data("01012345678".utf8), using: SymmetricKey(data: keyBytes))
+        #expect(hash == Array(reference).prefix(16).map { String(format: "%02x", $0) }.joined())
+        // The same number written differently matches; a vendor-masked one is kept as is.
+        #expect(privacy.protect("01012345678").hash == hash)
+        #expect(privacy.protect("010-****-5678") == ("010-****-5678", nil))
+        #expect(privacy.protect("Kim@Example.com").shown == "K***@Example.com")
+        #expect(privacy.protect("Kim@Example.com").hash == privacy.protect("kim@example.com").hash)
     }
 }
