@@ -193,3 +193,24 @@ struct ClosingTests {
                 [day("2026-02-01"), day("2026-03-01")])
     }
 }
+
+@Suite("Retention")
+struct RetentionTests {
+    @Test("detail is kept for open, unclosed and late-window cycles even past retention_days")
+    func cutoff() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([makeRecord("a", "2026-09-20T10:00:00+09:00"), makeRecord("b", "2026-10-20T10:00:00+09:00")])
+        let engine = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook, policy: BillingPolicy(retentionDays: 10))
+        // Nothing closed yet: every cycle since the first usage is kept.
+        #expect(try engine.retentionCutoff(account: "acme", asOf: at("2026-12-01T00:00:00+09:00")) == day("2026-09-15"))
+        _ = try engine.close(asOf: at("2026-12-01T00:00:00+09:00"), runID: "r1")
+        // Sep 15 - Oct 15 is closed and its late window ended Nov 19; Oct 15 - Nov 15 is inside its window.
+        #expect(try engine.retentionCutoff(account: "acme", asOf: at("2026-12-01T00:00:00+09:00")) == day("2026-10-15"))
+        // Later: Jan 15 - Feb 15 is closed but inside its late window (to Mar 22), so kept.
+        _ = try engine.close(asOf: at("2027-03-01T00:00:00+09:00"), runID: "r2")
+        #expect(try engine.retentionCutoff(account: "acme", asOf: at("2027-03-01T00:00:00+09:00")) == day("2027-01-15"))
+        // With a long retention, retention_days decides.
+        let keepLong = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook, policy: BillingPolicy(retentionDays: 365))
+        #expect(try keepLong.retentionCutoff(account: "acme", asOf: at("2027-03-01T00:00:00+09:00")) == day("2026-03-01"))
+    }
+}
