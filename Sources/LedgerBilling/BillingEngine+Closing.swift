@@ -11,6 +11,8 @@ public struct CloseResult: Hashable, Sendable {
     public var adjustments: [AccountAdjustment] = []
     /// Differences of closed cycles past the late window: listed, not applied (`rerun --adjust`).
     public var manual: [AccountAdjustment] = []
+    /// Accounts with usage in the ledger but not in the accounts file (not billed; reported).
+    public var unknownAccounts: [String] = []
     public var dryRun = false
 }
 
@@ -45,12 +47,14 @@ extension BillingEngine {
             storedStatements += newStatements
             storedAdjustments += newAdjustments
         }
+        let known = Set(accounts.accounts.map(\.id))
+        result.unknownAccounts = try store.accountsWithUsage().filter { !known.contains($0) }
         if !dryRun {
             try store.commitBilling(statements: storedStatements, adjustments: storedAdjustments)
         }
         logger.info("billing closed", metadata: [
             "run.id": "\(runID)", "statements.closed": "\(result.closed.count)",
-            "adjustments.accounts": "\(result.adjustments.count)", "adjustments.manual": "\(result.manual.count)",
+            "adjustments.accounts": "\(result.adjustments.count)", "adjustments.manual": "\(result.manual.count)", "accounts.unknown": "\(result.unknownAccounts.count)",
             "dry_run": "\(dryRun)",
         ])
         return result

@@ -214,3 +214,51 @@ struct RetentionTests {
         #expect(try keepLong.retentionCutoff(account: "acme", asOf: at("2027-03-01T00:00:00+09:00")) == day("2026-03-01"))
     }
 }
+
+@Suite("Statuses over time, usage instant, unknown accounts (real SQLite ledger)")
+struct StatusUpdateTests {
+    @Test("forward-only statuses as billing sees them: stale changes nothing, a conflict keeps the first, a correction wins")
+    func forwardOnly() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([makeRecord("m1", "2026-10-20T10:00:00+09:00", "SMS", .pending),
+                           makeRecord("m2", "2026-10-20T10:00:00+09:00", "SMS", .delivered),
+                           makeRecord("m3", "2026-10-20T10:00:00+09:00", "SMS", .failed, refundable: false)])
+        try ledger.ingest([makeRecord("m1", "2026-10-20T10:00:00+09:00", "SMS", .delivered),     // PENDING -> DELIVERED
+                           makeRecord("m2", "2026-10-20T10:00:00+09:00", "SMS", .pending),       // stale
+                           makeRecord("m2", "2026-10-20T10:00:00+09:00", "SMS", .failed),        // conflict: DELIVERED stays
+                           makeRecord("m3", "2026-10-20T10:00:00+09:00", "SMS", .failed, refundable: true)])   // correction
+        let engine = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook)
+        let statement = try engine.statement(account: "acme", cycle: day("2026-10-15"), asOf: at("2026-10-21T00:00:00+09:00"))
+        #expect(statement.lines.map { "\($0.key.kind) \($0.units)" } == ["usage 2"])
+        #expect(statement.channels.first?.failedRefundable == 1)
+        #expect(statement.channels.first?.pending == 0)
+    }
+
+    @Test("a scheduled send moves to its actual send time; completion time never moves usage")
+    func usageInstant() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([makeRecord("s1", "2026-11-20T10:00:00+09:00", "SMS", .scheduled)])
+        // Sent earlier than reserved (inside the October cycle), completed in November.
+        var sent = makeRecord("s1", "2026-11-14T23:30:00+09:00", "SMS", .delivered)
+        sent.completedAt = at("2026-11-15T00:30:00+09:00")
+        try ledger.ingest([sent])
+        let engine = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook)
+        let october = try engine.statement(account: "acme", cycle: day("2026-10-15"), asOf: at("2026-12-01T00:00:00+09:00"))
+        let november = try engine.statement(account: "acme", cycle: day("2026-11-15"), asOf: at("2026-12-01T00:00:00+09:00"))
+        #expect(october.lines.map(\.units) == [1])
+        #expect(november.lines.isEmpty && november.messages == 0)
+    }
+
+    @Test("usage of an account missing from the accounts file is reported, not billed")
+    func unknownAccounts() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([makeRecord("x", "2026-10-20T10:00:00+09:00", account: "ghost"), makeRecord("y", "2026-10-20T10:00:00+09:00")])
+        let engine = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook)
+        let result = try engine.close(asOf: at("2026-11-18T00:00:00+09:00"), runID: "r1")
+        #expect(result.unknownAccounts == ["ghost"])
+        #expect(result.closed.map(\.statement.account) == ["acme"])
+        #expect(throws: BillingError(account: "ghost", .unknownAccount("ghost"))) {
+            try engine.statement(account: "ghost", cycle: day("2026-10-15"), asOf: at("2026-11-18T00:00:00+09:00"))
+        }
+    }
+}
