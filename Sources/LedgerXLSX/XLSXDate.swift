@@ -59,6 +59,31 @@ public struct XLSXDateTime: Hashable, Sendable, CustomStringConvertible {
 
     public var hasTime: Bool { hour != 0 || minute != 0 || second != 0 }
 
+    /// The description's bytes, without building a String (CSV export).
+    func append(to out: ByteBuffer) {
+        @inline(__always) func two(_ v: Int) {
+            out.append(UInt8(48 + v / 10))
+            out.append(UInt8(48 + v % 10))
+        }
+        if year < 1000 || year > 9999 {
+            out.append(string: description)
+            return
+        }
+        two(year / 100)
+        two(year % 100)
+        out.append(UInt8(ascii: "-"))
+        two(month)
+        out.append(UInt8(ascii: "-"))
+        two(day)
+        guard hasTime else { return }
+        out.append(UInt8(ascii: " "))
+        two(hour)
+        out.append(UInt8(ascii: ":"))
+        two(minute)
+        out.append(UInt8(ascii: ":"))
+        two(second)
+    }
+
     /// "2026-11-25" or "2026-11-25 13:45:00".
     public var description: String {
         func pad(_ v: Int, _ width: Int) -> String {

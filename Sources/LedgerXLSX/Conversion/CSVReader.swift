@@ -153,6 +153,49 @@ final class CSVWriter {
         if buffer.count >= 1 << 19 { try flush() }
     }
 
+    /// One row of cells as a record, written straight into the buffer (the to-csv hot path).
+    func writeRow(_ cells: [XLSXCellValue], date1904: Bool) throws(XLSXError) {
+        for (i, cell) in cells.enumerated() {
+            if i > 0 { buffer.append(UInt8(ascii: ",")) }
+            switch cell {
+            case .empty: break
+            case .number(let text), .error(let text): appendField(text)
+            case .string(let text): appendField(text)
+            case .bool(let b): buffer.append(b ? "TRUE" : "FALSE")
+            case .date(let serial):
+                if let time = XLSXDateTime(serial: serial, date1904: date1904) {
+                    time.append(to: buffer)
+                } else {
+                    appendField(serial)
+                }
+            }
+        }
+        buffer.append("\r\n")
+        if buffer.count >= 1 << 19 { try flush() }
+    }
+
+    private func appendField(_ text: String) {
+        var text = text
+        text.withUTF8 { u in
+            guard let base = u.baseAddress else { return }
+            var needsQuotes = false
+            for b in u where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
+                needsQuotes = true
+                break
+            }
+            if !needsQuotes {
+                buffer.append(base, count: u.count)
+                return
+            }
+            buffer.append(UInt8(ascii: "\""))
+            for b in u {
+                if b == UInt8(ascii: "\"") { buffer.append(b) }
+                buffer.append(b)
+            }
+            buffer.append(UInt8(ascii: "\""))
+        }
+    }
+
     func flush() throws(XLSXError) {
         var done = 0
         while done < buffer.count {

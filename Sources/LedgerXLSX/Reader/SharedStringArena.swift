@@ -1,10 +1,9 @@
 /// The shared-string table in one byte arena: all strings' UTF-8 back to back and their end
-/// offsets, 4 bytes a string. Strings are made on first use and kept, so a value repeated a
-/// million times is one allocation.
-final class SharedStringArena {
+/// offsets, 4 bytes a string. A String is made per use (no allocation up to 15 bytes of UTF-8);
+/// after parsing the arena is never written, so row producers on other threads share it.
+final class SharedStringArena: @unchecked Sendable {
     private(set) var bytes: [UInt8] = []
     private var ends: [UInt32] = []
-    private var cache: [String?] = []
 
     var count: Int { ends.count }
 
@@ -26,17 +25,14 @@ final class SharedStringArena {
         bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: count))
     }
 
-    func finish() { cache = Array(repeating: nil, count: ends.count) }
+    func finish() {}
 
     func string(at index: Int) -> String? {
         guard index >= 0, index < ends.count else { return nil }
-        if let cached = cache[index] { return cached }
         let start = index == 0 ? 0 : Int(ends[index - 1])
-        let text = bytes.withUnsafeBufferPointer {
+        return bytes.withUnsafeBufferPointer {
             String(decoding: UnsafeBufferPointer(rebasing: $0[start..<Int(ends[index])]), as: UTF8.self)
         }
-        cache[index] = text
-        return text
     }
 }
 
