@@ -14,6 +14,7 @@ final class SAXFeeder {
     private let chunk: UnsafeMutablePointer<UInt8>
     private let chunkSize = 1 << 16
     private(set) var finished = false
+    private var prefetcher: ZipPrefetcher?
     /// The first problem a callback or libxml2 reported.
     var failure: XLSXError.Reason?
     var message: String?
@@ -26,6 +27,7 @@ final class SAXFeeder {
     }
 
     deinit {
+        prefetcher?.cancel()
         if let context { xmlFreeParserCtxt(context) }
         chunk.deallocate()
     }
@@ -49,14 +51,29 @@ final class SAXFeeder {
         xmlCtxtUseOptions(context, options)
     }
 
+    /// Inflate on a thread of its own from now on (large parts: sheets).
+    func prefetch() {
+        if prefetcher == nil { prefetcher = ZipPrefetcher(stream) }
+    }
+
     /// Feeds the next chunk; false once the document has ended.
     func feed() throws(XLSXError) -> Bool {
         guard !finished, let context else { return false }
-        let n = try stream.read(into: chunk, capacity: chunkSize)
-        if !guardState.done, let reason = guardState.scan(UnsafeBufferPointer(start: chunk, count: n)) {
+        var data = chunk
+        var n = 0
+        if let prefetcher {
+            if let (buffer, count) = try prefetcher.take() {
+                data = buffer
+                n = count
+            }
+        } else {
+            n = try stream.read(into: chunk, capacity: chunkSize)
+        }
+        defer { if data != chunk { prefetcher?.recycle(data) } }
+        if !guardState.done, let reason = guardState.scan(UnsafeBufferPointer(start: data, count: n)) {
             throw XLSXError(reason, file: file, part: stream.entry.name)
         }
-        let status = chunk.withMemoryRebound(to: CChar.self, capacity: n) {
+        let status = data.withMemoryRebound(to: CChar.self, capacity: max(n, 1)) {
             xmlParseChunk(context, $0, Int32(n), n == 0 ? 1 : 0)
         }
         if let failure { throw XLSXError(failure, file: file, part: stream.entry.name) }

@@ -60,6 +60,7 @@ final class RowProducer: @unchecked Sendable {
         sax.cdataBlock = sheetCharacters
         sax.ignorableWhitespace = sheetCharacters
         try feeder.start(handler: &sax, userData: Unmanaged.passUnretained(handler).toOpaque())
+        feeder.prefetch()
     }
 
     func start() {
