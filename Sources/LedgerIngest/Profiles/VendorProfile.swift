@@ -32,6 +32,7 @@ public struct VendorProfile: Sendable {
         public var quote: UInt8 = UInt8(ascii: "\"")
         /// 1-based line of the header row (title lines above it are skipped).
         public var headerRow = 1
+        public init() {}
     }
 
     public struct XLSXOptions: Sendable, Equatable {
@@ -39,6 +40,7 @@ public struct VendorProfile: Sendable {
         public var sheetIndex = 0
         /// 1-based sheet row of the header.
         public var headerRow = 1
+        public init() {}
     }
 
     /// The profile's name: its file name without `.toml` (the inbox folder).
