@@ -27,8 +27,14 @@ public protocol BillingStore: LedgerStore {
     func storedAdjustments(account: String) throws -> [StoredAdjustment]
 
     /// Writes closed statements and adjustments in one transaction. A statement revision that
-    /// already exists is never overwritten: the whole write fails with `.corrupt`.
-    func commitBilling(statements: [StoredStatement], adjustments: [StoredAdjustment]) throws
+    /// already exists is never overwritten: the whole write fails with `.corrupt`. For each
+    /// account in `settledTouchedDays`, its touched days are cleared except those inside the
+    /// given ranges (cycles whose differences still await a decision).
+    func commitBilling(statements: [StoredStatement], adjustments: [StoredAdjustment],
+                       settledTouchedDays: [String: [Range<LocalDate>]]) throws
+
+    /// Local days of the account whose rollups changed since they were last settled, sorted.
+    func touchedDays(account: String) throws -> [LocalDate]
 
     /// Stores a month report if its checksum differs from the latest revision; returns the
     /// revision that now holds this content.
@@ -246,8 +252,18 @@ extension SQLiteLedger: BillingStore {
         }
     }
 
-    public func commitBilling(statements: [StoredStatement], adjustments: [StoredAdjustment]) throws {
+    public func commitBilling(statements: [StoredStatement], adjustments: [StoredAdjustment],
+                              settledTouchedDays: [String: [Range<LocalDate>]] = [:]) throws {
         try write { db in
+            for (account, kept) in settledTouchedDays.sorted(by: { $0.key < $1.key }) {
+                var sql = "DELETE FROM billing_touched_days WHERE account = ?"
+                var arguments: StatementArguments = [account]
+                for range in kept {
+                    sql += " AND NOT (local_day >= ? AND local_day < ?)"
+                    arguments += [range.lowerBound.description, range.upperBound.description]
+                }
+                try db.execute(sql: sql, arguments: arguments)
+            }
             for statement in statements {
                 if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM statements WHERE account = ? AND cycle_start = ? AND revision = ?)",
                                      arguments: [statement.account, statement.cycleStart.description, statement.revision]) ?? false {
@@ -264,6 +280,13 @@ extension SQLiteLedger: BillingStore {
                     arguments: [adjustment.account, adjustment.targetCycle.description, adjustment.originalCycle.description,
                                 adjustment.cycleMessages, adjustment.content, adjustment.runID])
             }
+        }
+    }
+
+    public func touchedDays(account: String) throws -> [LocalDate] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT local_day FROM billing_touched_days WHERE account = ? ORDER BY local_day", arguments: [account])
+                .compactMap { LocalDate($0) }
         }
     }
 

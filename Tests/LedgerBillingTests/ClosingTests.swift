@@ -87,7 +87,7 @@ struct ClosingTests {
         #expect(adjustment.lines.count == 1)
         let line = adjustment.lines[0]
         #expect(line.originalCycle == day("2026-10-15") && line.reason == .lateRecords)
-        #expect(line.key.kind == .usage && line.units == 3 && line.amount == money("30") && line.runID == "r3")
+        #expect(line.key.kind == .usage && line.units == 3 && line.amount == money("30") && line.computedOn == day("2026-11-20"))
         // The closed statement's bytes are untouched.
         let stored = try #require(try ledger.store.storedStatement(account: "acme", cycleStart: day("2026-10-15"), revision: 1))
         #expect(Array(stored.content) == closed.canonicalJSON)
@@ -140,13 +140,22 @@ struct ClosingTests {
         #expect(result.manual.first?.lines.map(\.units) == [1])
         #expect(result.manual.first?.lines.first?.originalCycle == day("2026-10-15"))
         #expect(try ledger.store.storedAdjustments(account: "acme").isEmpty)
+        // It stays listed on every run until decided by hand; other touched days are settled.
+        let next = try engine.close(asOf: at("2026-12-20T12:00:00+09:00"), runID: "r2b")
+        #expect(next.manual.first?.lines.map(\.units) == [1])
+        #expect(try ledger.store.touchedDays(account: "acme") == [day("2026-10-25")])
         // rerun --adjust applies it by hand onto the open cycle.
         let applied = try #require(try engine.adjust(account: "acme", cycle: day("2026-10-15"), asOf: at("2026-12-20T00:00:00+09:00"), runID: "manual"))
         #expect(applied.targetCycle == day("2026-12-15"))
         #expect(applied.lines.map(\.amount) == [money("10")])
         #expect(try ledger.store.storedAdjustments(account: "acme").count == 1)
+        #expect(try ledger.store.touchedDays(account: "acme").isEmpty)
         let after = try engine.close(asOf: at("2026-12-21T00:00:00+09:00"), runID: "r3")
         #expect(after.manual.isEmpty && after.adjustments.isEmpty)
+        // Late data for a cycle long past its window is still found (only touched cycles are recomputed).
+        try ledger.ingest([makeRecord("very-late", "2026-10-26T10:00:00+09:00")])
+        let much = try engine.close(asOf: at("2027-06-01T00:00:00+09:00"), runID: "r4")
+        #expect(much.manual.flatMap(\.lines).map { "\($0.originalCycle) \($0.units)" } == ["2026-10-15 1"])
     }
 
     @Test("PENDING records on the cut-off day are final by their own sent_at (store query)")
