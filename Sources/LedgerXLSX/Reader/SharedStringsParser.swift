@@ -36,7 +36,7 @@ final class SharedStringsParser: SAXFeederOwner {
         depth += 1
         if depth > maxDepth { feeder.stop(.tooDeep(limit: maxDepth)); return }
         if n[0] == UInt8(ascii: "s"), n[1] == UInt8(ascii: "i"), n[2] == 0 {
-            start = arena.bytes.count
+            start = arena.byteCount
             inString = true
         } else if n[0] == UInt8(ascii: "t"), n[1] == 0 {
             capturing = inString && !inPhonetic
@@ -67,7 +67,7 @@ final class SharedStringsParser: SAXFeederOwner {
     func characters(_ p: UnsafePointer<UInt8>, _ n: Int) {
         guard capturing else { return }
         arena.append(p, count: n)
-        if arena.bytes.count > byteLimit { feeder.stop(.tooManySharedStrings(limit: byteLimit)) }
+        if arena.byteCount > byteLimit { feeder.stop(.tooManySharedStrings(limit: byteLimit)) }
     }
 }
 

@@ -1,16 +1,18 @@
 import CLibXML2
 import Foundation
 
-/// The rows of one sheet, read as a stream. A worker thread inflates and parses the sheet
-/// (64 KiB of XML at a time) and hands over batches of rows; `next()` takes them in order, so
-/// reading overlaps with whatever the caller does with the rows. At most a few batches wait.
+/// The rows of one sheet, read as a stream. A worker thread parses the sheet (while another
+/// inflates it ahead) and hands over batches of rows; `next()` takes them in order, so reading
+/// overlaps with whatever the caller does with the rows. At most a few batches wait.
 public final class XLSXRowCursor {
     private let producer: RowProducer
-    private var batch: [XLSXRow] = []
+    let strings: SharedStringArena
+    private var batch = RowBatch()
     private var index = 0
     private var started = false
 
     init(feeder: SAXFeeder, strings: SharedStringArena, dateStyles: [Bool], maxDepth: Int) throws(XLSXError) {
+        self.strings = strings
         producer = try RowProducer(feeder: feeder, strings: strings, dateStyles: dateStyles, maxDepth: maxDepth)
     }
 
@@ -18,9 +20,15 @@ public final class XLSXRowCursor {
 
     /// The next row, or nil at the end of the sheet.
     public func next() throws(XLSXError) -> XLSXRow? {
-        if index < batch.count {
+        guard let (batch, index) = try nextRaw() else { return nil }
+        return batch.row(index, strings: strings)
+    }
+
+    /// The next row as its batch and index in it (valid until the next call).
+    func nextRaw() throws(XLSXError) -> (RowBatch, Int)? {
+        if index < batch.rows.count {
             index += 1
-            return batch[index - 1]
+            return (batch, index - 1)
         }
         if !started {
             started = true
@@ -28,14 +36,14 @@ public final class XLSXRowCursor {
         }
         while true {
             guard let next = try producer.take() else {
-                batch = []
+                batch = RowBatch()
                 index = 0
                 return nil
             }
-            if next.isEmpty { continue }
+            if next.rows.isEmpty { continue }
             batch = next
             index = 1
-            return batch[0]
+            return (batch, 0)
         }
     }
 }
@@ -45,7 +53,7 @@ public final class XLSXRowCursor {
 final class RowProducer: @unchecked Sendable {
     private let handler: SheetHandler
     private let condition = NSCondition()
-    private var queue: [[XLSXRow]] = []
+    private var queue: [RowBatch] = []
     private var finished = false
     private var failure: XLSXError?
     private var cancelled = false
@@ -77,7 +85,7 @@ final class RowProducer: @unchecked Sendable {
     }
 
     /// The next batch; nil at the end.
-    func take() throws(XLSXError) -> [XLSXRow]? {
+    func take() throws(XLSXError) -> RowBatch? {
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty && !finished && failure == nil { condition.wait() }
@@ -97,14 +105,12 @@ final class RowProducer: @unchecked Sendable {
         while true {
             var more = false
             do { more = try feeder.feed() } catch let error { failed = error }
-            let rows = state.pointee.ready
-            state.pointee.ready = []
-            state.pointee.ready.reserveCapacity(rows.count)
+            let rows = handler.takeCompleted()
             let done = failed != nil || !more || state.pointee.sheetDataEnded
             condition.lock()
             while queue.count >= maxQueued && !cancelled { condition.wait() }
             if cancelled { condition.unlock(); return }
-            if !rows.isEmpty { queue.append(rows) }
+            if !rows.rows.isEmpty { queue.append(rows) }
             if done {
                 failure = failed
                 finished = true
@@ -121,10 +127,15 @@ final class RowProducer: @unchecked Sendable {
 struct SheetState {
     enum CellType { case number, shared, inline, string, bool, error, isoDate }
 
-    var ready: [XLSXRow] = []
-    var cells: [XLSXCellValue] = []
-    var value: [UInt8] = []
+    // The batch being filled.
+    var bytes: [UInt8] = []
+    var cells: [RowBatch.Cell] = []
+    var rows: [RowBatch.Row] = []
     var lastRow = 0
+    var rowStart = 0
+    var rowByteStart = 0
+    var inRow = false
+    var valueStart = 0
     var column = -1
     var type = CellType.number
     var style = 0
@@ -150,8 +161,6 @@ final class SheetHandler: SAXFeederOwner {
         self.maxDepth = maxDepth
         state = .allocate(capacity: 1)
         state.initialize(to: SheetState())
-        state.pointee.value.reserveCapacity(256)
-        state.pointee.cells.reserveCapacity(32)
     }
 
     deinit {
@@ -203,7 +212,7 @@ final class SheetHandler: SAXFeederOwner {
             s.pointee.inInline = false
         case (UInt8(ascii: "v"), 0):
             s.pointee.capturing = true
-            s.pointee.value.removeAll(keepingCapacity: true)
+            s.pointee.valueStart = s.pointee.bytes.count
             s.pointee.hasValue = true
         case (UInt8(ascii: "t"), 0):
             if s.pointee.inInline && !s.pointee.inPhonetic {
@@ -212,7 +221,7 @@ final class SheetHandler: SAXFeederOwner {
             }
         case (UInt8(ascii: "i"), UInt8(ascii: "s")) where name[2] == 0:
             s.pointee.inInline = true
-            s.pointee.value.removeAll(keepingCapacity: true)
+            s.pointee.valueStart = s.pointee.bytes.count
             s.pointee.hasValue = true
         case (UInt8(ascii: "r"), UInt8(ascii: "o")) where name[2] == UInt8(ascii: "w") && name[3] == 0:
             var number = s.pointee.lastRow + 1
@@ -228,13 +237,44 @@ final class SheetHandler: SAXFeederOwner {
                 }
             }
             s.pointee.lastRow = number
-            s.pointee.cells.removeAll(keepingCapacity: true)
+            s.pointee.rowStart = s.pointee.cells.count
+            s.pointee.rowByteStart = s.pointee.bytes.count
+            s.pointee.inRow = true
             s.pointee.column = -1
         case (UInt8(ascii: "r"), UInt8(ascii: "P")):
             s.pointee.inPhonetic = true
         default:
             break
         }
+    }
+
+    /// The rows completed so far; a row still open moves on to the next batch.
+    func takeCompleted() -> RowBatch {
+        let s = state
+        var bytes: [UInt8] = []
+        var cells: [RowBatch.Cell] = []
+        var rows: [RowBatch.Row] = []
+        bytes.reserveCapacity(s.pointee.bytes.count + 1024)
+        cells.reserveCapacity(s.pointee.cells.count + 64)
+        rows.reserveCapacity(s.pointee.rows.count + 16)
+        swap(&bytes, &s.pointee.bytes)
+        swap(&cells, &s.pointee.cells)
+        swap(&rows, &s.pointee.rows)
+        if s.pointee.inRow {
+            let cellStart = s.pointee.rowStart
+            let byteStart = s.pointee.rowByteStart
+            s.pointee.bytes.append(contentsOf: bytes[byteStart...])
+            for var cell in cells[cellStart...] {
+                if cell.kind != .shared { cell.offset -= UInt32(byteStart) }
+                s.pointee.cells.append(cell)
+            }
+            bytes.removeSubrange(byteStart...)
+            cells.removeSubrange(cellStart...)
+            s.pointee.valueStart -= byteStart
+            s.pointee.rowStart = 0
+            s.pointee.rowByteStart = 0
+        }
+        return RowBatch(bytes: bytes, cells: cells, rows: rows)
     }
 
     @inline(__always) func end(_ name: UnsafePointer<UInt8>) {
@@ -246,8 +286,8 @@ final class SheetHandler: SAXFeederOwner {
         case (UInt8(ascii: "i"), UInt8(ascii: "s")) where name[2] == 0: s.pointee.inInline = false
         case (UInt8(ascii: "r"), UInt8(ascii: "P")): s.pointee.inPhonetic = false
         case (UInt8(ascii: "r"), UInt8(ascii: "o")) where name[2] == UInt8(ascii: "w") && name[3] == 0:
-            s.pointee.ready.append(XLSXRow(number: s.pointee.lastRow, cells: s.pointee.cells))
-            s.pointee.cells.removeAll(keepingCapacity: true)
+            s.pointee.rows.append(RowBatch.Row(number: s.pointee.lastRow, cells: s.pointee.rowStart..<s.pointee.cells.count))
+            s.pointee.inRow = false
         case (UInt8(ascii: "s"), UInt8(ascii: "h")):
             if strcmp8(name, "sheetData") {
                 s.pointee.sheetDataEnded = true
@@ -258,7 +298,7 @@ final class SheetHandler: SAXFeederOwner {
 
     @inline(__always) func characters(_ p: UnsafePointer<UInt8>, _ n: Int) {
         if state.pointee.capturing {
-            state.pointee.value.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+            state.pointee.bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         }
     }
 
@@ -266,40 +306,38 @@ final class SheetHandler: SAXFeederOwner {
         let s = state
         s.pointee.capturing = false
         guard s.pointee.hasValue else { return }
-        let cell: XLSXCellValue
+        let start = s.pointee.valueStart
+        var length = s.pointee.bytes.count - start
+        var offset = start
+        let kind: RowBatch.Kind
         switch s.pointee.type {
         case .shared:
-            let index = s.pointee.value.withUnsafeBufferPointer { parseInt($0) }
-            guard let index, let text = strings.string(at: index) else {
+            let index = s.pointee.bytes.withUnsafeBufferPointer { parseInt(UnsafeBufferPointer(rebasing: $0[start...])) }
+            s.pointee.bytes.removeSubrange(start...)
+            guard let index, index < strings.count else {
                 feeder.stop(.badSharedStringIndex(index ?? -1))
                 return
             }
-            cell = .string(text)
+            kind = .shared
+            offset = index
+            length = 0
         case .inline, .string:
-            let value = s.pointee.value
-            cell = .string(XLSXEscapes.containsEscape(value, from: 0)
-                ? String(decoding: XLSXEscapes.decode(value), as: UTF8.self)
-                : String(decoding: value, as: UTF8.self))
-        case .bool:
-            let first = s.pointee.value.first
-            cell = .bool(first == UInt8(ascii: "1") || first == UInt8(ascii: "t") || first == UInt8(ascii: "T"))
-        case .error:
-            cell = .error(String(decoding: s.pointee.value, as: UTF8.self))
-        case .isoDate:
-            cell = .string(String(decoding: s.pointee.value, as: UTF8.self))
+            if XLSXEscapes.containsEscape(s.pointee.bytes, from: start) {
+                let decoded = XLSXEscapes.decode(Array(s.pointee.bytes[start...]))
+                s.pointee.bytes.replaceSubrange(start..., with: decoded)
+                length = decoded.count
+            }
+            kind = .text
+        case .bool: kind = .bool
+        case .error: kind = .error
+        case .isoDate: kind = .text
         case .number:
-            if s.pointee.value.isEmpty { return }
-            let text = String(decoding: s.pointee.value, as: UTF8.self)
+            if length == 0 { return }
             let style = s.pointee.style
-            cell = style < dateStyles.count && dateStyles[style] ? .date(text) : .number(text)
+            kind = style < dateStyles.count && dateStyles[style] ? .date : .number
         }
-        let column = s.pointee.column
-        if column < s.pointee.cells.count {
-            s.pointee.cells[column] = cell
-        } else {
-            while s.pointee.cells.count < column { s.pointee.cells.append(.empty) }
-            s.pointee.cells.append(cell)
-        }
+        s.pointee.cells.append(RowBatch.Cell(kind: kind, column: Int32(s.pointee.column), offset: UInt32(truncatingIfNeeded: offset),
+                                         length: UInt32(truncatingIfNeeded: length)))
     }
 
     /// "AB12" -> 27 (0-based). Only the letters matter; the row comes from the row element.
