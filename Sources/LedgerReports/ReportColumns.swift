@@ -25,7 +25,7 @@ enum Columns {
     static let adjustment = [
         c("original_cycle_start", L.originalCycleStart, 14), c("original_cycle_end", L.originalCycleEnd, 14), c("reason", L.reason, 16),
         c("channel", L.channel, 22), c("kind", L.kind), c("price_from", L.priceFrom), c("per", L.per), c("unit_price", L.unitPrice),
-        c("messages", L.messages), c("units", L.units), c("exact", L.exact, 16), c("amount", L.amount, 16), c("run_id", L.runID, 30),
+        c("messages", L.messages), c("units", L.units), c("exact", L.exact, 16), c("amount", L.amount, 16), c("computed_on", L.computedOn, 12),
     ]
 
     static let bridge = [

@@ -82,7 +82,7 @@ public enum ReportLabels {
     static let originalCycleStart = Label("원 청구 기간 시작일", "Original cycle start")
     static let originalCycleEnd = Label("원 청구 기간 종료일", "Original cycle end")
     static let reason = Label("사유", "Reason")
-    static let runID = Label("실행 ID", "Run")
+    static let computedOn = Label("계산일", "Computed on")
     static let cycle = Label("청구 기간", "Cycle")
     static let day = Label("일자", "Day")
     static let sentAt = Label("발송 시각", "Sent at")

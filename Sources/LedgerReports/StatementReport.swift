@@ -74,7 +74,7 @@ public struct StatementReport {
         let adjustments = ReportTable(record: "adjustment", title: L.adjustmentsBlock, columns: Columns.adjustment, rows: s.adjustments.map { a in
             [.date(a.originalCycle), .date(a.originalCycleEnd), .text(a.reason.rawValue), .text(a.key.channel.description),
              .text(a.key.kind.rawValue), .date(a.key.entry.effectiveFrom), .text(a.per.rawValue), .exact(a.unitPrice),
-             .int(a.messages), .int(a.units), .exact(a.exact), .money(a.amount, digits: digits), .text(a.runID)]
+             .int(a.messages), .int(a.units), .exact(a.exact), .money(a.amount, digits: digits), .date(a.computedOn)]
         }, totals: Columns.amountTotals)
         try sink.summary(sheet: L.summary, title: "\(L.statementTitle.text(language)) — \(s.accountName) (\(s.cycleStart))",
                          record: "statement", fields: fields, tables: [channels, lines, adjustments], closing: closing)
