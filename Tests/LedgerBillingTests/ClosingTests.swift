@@ -271,3 +271,21 @@ struct StatusUpdateTests {
         }
     }
 }
+
+@Suite("Billing store")
+struct BillingStoreTests {
+    @Test("billingRollups reads the same rows as rollups(account:days:)")
+    func sameRollups() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([
+            makeRecord("a", "2026-10-20T10:00:00+09:00", "FRIENDTALK:IMAGE", category: "campaign:x", cost: "3.5"),
+            makeRecord("b", "2026-10-21T10:00:00+09:00", "CALL", .delivered, units: 61),
+            makeRecord("c", "2026-10-21T10:00:00+09:00", "LMS", .failed, refundable: true, fallbackOf: "z"),
+            makeRecord("d", "2026-10-21T10:00:00+09:00", account: "other"),
+        ])
+        let days = day("2026-10-01")..<day("2026-11-01")
+        let fast = try ledger.store.billingRollups(account: "acme", days: days)
+        #expect(fast.count == 3)
+        #expect(fast == (try ledger.store.rollups(account: "acme", days: days)))
+    }
+}
