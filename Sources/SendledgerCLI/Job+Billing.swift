@@ -63,3 +63,29 @@ enum FormatOption {
         return [format]
     }
 }
+
+extension Job {
+    /// Writes the statements a closing run just closed (revision 1), in both formats, with
+    /// their Failures and Details sheets; returns the paths. For `sendledger run`.
+    func writeClosedStatements(_ result: CloseResult, engine: BillingEngine) throws -> [String] {
+        guard !result.dryRun else { return [] }
+        var paths: [String] = []
+        for closed in result.closed {
+            let statement = closed.statement
+            let directory = StatementReport.directory(out: config.paths.out, account: statement.account, cycle: statement.cycleStart)
+            let report = StatementReport(statement: statement, records: { each in
+                try engine.details(account: statement.account, cycle: statement.cycleStart, each)
+            })
+            paths += try report.write(to: directory, formats: Set(ReportFormat.allCases))
+        }
+        return paths
+    }
+
+    /// Writes the run's discrepancy report (`discrepancies/<run date>.xlsx` and `.jsonl`) when
+    /// any vendor summary differs from the detail records; returns the paths. For `sendledger run`.
+    func writeDiscrepancies(_ reports: [DiscrepancyReport], runDate: LocalDate) throws -> [String] {
+        guard reports.contains(where: { !$0.rows.isEmpty }) else { return [] }
+        return try DiscrepancyReportFile(runDate: runDate, reports: reports)
+            .write(to: DiscrepancyReportFile.directory(out: config.paths.out), formats: Set(ReportFormat.allCases))
+    }
+}

@@ -11,6 +11,8 @@ struct Statement: ParsableCommand {
         discussion: """
             A closed cycle gives its stored revision 1 (never recomputed); an open one a preview, \
             revision 0, computed as of --as-of (default: today, local 00:00 of the reporting zone). \
+            Summary, Bridge and Daily come from the daily rollups; --details adds the per-message \
+            Failures and Details sheets (the nightly run always writes them for closed cycles). \
             Files go to <out>/statements/<account>/<cycle>/ unless --out names a folder.
             """)
     @OptionGroup var common: CommonOptions
@@ -19,7 +21,8 @@ struct Statement: ParsableCommand {
     @Option(help: "xlsx or jsonl (default: both).") var format: String?
     @Option(help: "Output folder (default: <out>/statements/<account>/<cycle>).") var out: String?
     @Option(help: "Decide pending finality as of this day, YYYY-MM-DD (default: today).") var asOf: String?
-    @Flag(help: "Leave out the per-message Failures and Details sheets (rollups only).") var noDetails = false
+    @Flag(help: "Include the per-message Failures and Details sheets (without: daily rollups only, flat in message count).")
+    var details = false
 
     func validate() throws {
         if LocalDate(cycle) == nil { throw ValidationError("--cycle: expected YYYY-MM-DD, got \"\(cycle)\"") }
@@ -41,7 +44,7 @@ struct Statement: ParsableCommand {
             } catch let error as BillingError {
                 throw Job.billingFailure(error)
             }
-            let records: RecordStream? = noDetails ? nil : { each in
+            let records: RecordStream? = !details ? nil : { each in
                 try engine.details(account: account, cycle: start, each)
             }
             let directory = out ?? StatementReport.directory(out: job.config.paths.out, account: account, cycle: start)

@@ -52,7 +52,7 @@ struct StatementTests {
     func golden() throws {
         let workspace = try Self.ingested()
         for (account, cycle) in Self.statements {
-            let result = try workspace.run("statement", "--account", account, "--cycle", cycle, "--as-of", Self.asOf)
+            let result = try workspace.run("statement", "--account", account, "--cycle", cycle, "--as-of", Self.asOf, "--details")
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout == "wrote out/statements/\(account)/\(cycle)/statement-r0.xlsx\nwrote out/statements/\(account)/\(cycle)/statement-r0.jsonl\n")
         }
@@ -151,7 +151,7 @@ struct StatementTests {
     func determinismAndAtomicity() throws {
         let workspace = try Self.ingested()
         for out in ["first", "second"] {
-            let result = try workspace.run("statement", "--account", "acme", "--cycle", "2026-10-15", "--as-of", Self.asOf, "--out", out)
+            let result = try workspace.run("statement", "--account", "acme", "--cycle", "2026-10-15", "--as-of", Self.asOf, "--details", "--out", out)
             #expect(result.status == 0, "\(result.stderr)")
         }
         for name in ["statement-r0.xlsx", "statement-r0.jsonl"] {
