@@ -44,6 +44,7 @@ let package = Package(
                 "LedgerCore", "LedgerStore", "LedgerXLSX", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]),
         .target(
             name: "LedgerBilling",

@@ -11,6 +11,8 @@ public struct CloseResult: Hashable, Sendable {
     public var adjustments: [AccountAdjustment] = []
     /// Differences of closed cycles past the late window: listed, not applied (`rerun --adjust`).
     public var manual: [AccountAdjustment] = []
+    /// Accounts with usage in the ledger but not in the accounts file (not billed; reported).
+    public var unknownAccounts: [String] = []
     public var dryRun = false
 }
 
@@ -37,20 +39,26 @@ extension BillingEngine {
         result.dryRun = dryRun
         var storedStatements: [StoredStatement] = []
         var storedAdjustments: [StoredAdjustment] = []
+        var settled: [String: [Range<LocalDate>]] = [:]
         for account in accounts.accounts {
-            let (closed, adjustments, manual, newStatements, newAdjustments) = try closeAccount(account, asOf: asOf, runID: runID)
+            let (closed, adjustments, manual, newStatements, newAdjustments, pending) = try closeAccount(account, asOf: asOf, runID: runID)
+            // Touched days are settled, except in cycles whose differences await `rerun --adjust`
+            // (so every run lists them again until then).
+            settled[account.id] = pending
             result.closed += closed
             result.adjustments += adjustments
             result.manual += manual
             storedStatements += newStatements
             storedAdjustments += newAdjustments
         }
+        let known = Set(accounts.accounts.map(\.id))
+        result.unknownAccounts = try store.accountsWithUsage().filter { !known.contains($0) }
         if !dryRun {
-            try store.commitBilling(statements: storedStatements, adjustments: storedAdjustments)
+            try store.commitBilling(statements: storedStatements, adjustments: storedAdjustments, settledTouchedDays: settled)
         }
         logger.info("billing closed", metadata: [
             "run.id": "\(runID)", "statements.closed": "\(result.closed.count)",
-            "adjustments.accounts": "\(result.adjustments.count)", "adjustments.manual": "\(result.manual.count)",
+            "adjustments.accounts": "\(result.adjustments.count)", "adjustments.manual": "\(result.manual.count)", "accounts.unknown": "\(result.unknownAccounts.count)",
             "dry_run": "\(dryRun)",
         ])
         return result
@@ -64,19 +72,21 @@ extension BillingEngine {
         }
         var clock = account.clock
         let target = account.anchors.cycle(containing: clock.localDate(of: asOf)).start
-        let (lines, messages) = try difference(account: account, stored: stored, asOf: asOf, runID: runID)
+        let (lines, messages) = try difference(account: account, stored: stored, asOf: asOf)
         guard !lines.isEmpty else { return nil }
         if !dryRun {
+            // This cycle's touched days are settled; other cycles' stay listed.
+            let kept = [LocalDate(year: 1, month: 1, day: 1)!..<stored.cycleStart, stored.cycleEnd..<LocalDate(year: 9999, month: 12, day: 31)!]
             try store.commitBilling(statements: [], adjustments: try lines.map { line in
                 StoredAdjustment(account: id, targetCycle: target, originalCycle: start, cycleMessages: messages,
                                  content: try CanonicalJSON.encode(line), runID: runID)
-            })
+            }, settledTouchedDays: [id: kept])
         }
         return AccountAdjustment(account: id, targetCycle: target, lines: lines)
     }
 
     func closeAccount(_ account: Account, asOf: Instant, runID: String) throws
-        -> ([ClosedStatement], [AccountAdjustment], [AccountAdjustment], [StoredStatement], [StoredAdjustment]) {
+        -> ([ClosedStatement], [AccountAdjustment], [AccountAdjustment], [StoredStatement], [StoredAdjustment], [Range<LocalDate>]) {
         var clock = account.clock
         let today = clock.localDate(of: asOf)
         let existing = try store.storedStatements(account: account.id).filter { $0.revision == 1 }
@@ -100,16 +110,22 @@ extension BillingEngine {
             next = account.anchors.cycle(after: cycle)
         }
 
-        // 2. Late data: recompute the cycles closed before this run.
+        // 2. Late data: recompute the cycles closed before this run: those inside their late
+        //    window always (a price correction changes no rollup), older ones only where
+        //    rollups changed since the last run (`touchedDays`).
         let target = account.anchors.cycle(containing: today).start
+        let touched = try store.touchedDays(account: account.id)
         var auto: [AdjustmentLine] = []
         var manual: [AdjustmentLine] = []
+        var pending: [Range<LocalDate>] = []
         var newAdjustments: [StoredAdjustment] = []
-        let oldest = today.adding(days: -policy.retentionDays)
-        for stored in existing where stored.cycleEnd > oldest {
-            let (lines, messages) = try difference(account: account, stored: stored, asOf: asOf, runID: runID)
+        for stored in existing {
+            let days = stored.cycleStart..<stored.cycleEnd
+            let inWindow = asOf < clock.startOfDay(stored.cycleEnd.adding(days: policy.lateWindowDays))
+            guard inWindow || touched.contains(where: { days.contains($0) }) else { continue }
+            let (lines, messages) = try difference(account: account, stored: stored, asOf: asOf)
             guard !lines.isEmpty else { continue }
-            if asOf < clock.startOfDay(stored.cycleEnd.adding(days: policy.lateWindowDays)) {
+            if inWindow {
                 auto += lines
                 for line in lines {
                     newAdjustments.append(StoredAdjustment(account: account.id, targetCycle: target, originalCycle: stored.cycleStart,
@@ -117,16 +133,19 @@ extension BillingEngine {
                 }
             } else {
                 manual += lines
+                pending.append(days)
             }
         }
         let adjustments = auto.isEmpty ? [] : [AccountAdjustment(account: account.id, targetCycle: target, lines: auto)]
         let manuals = manual.isEmpty ? [] : [AccountAdjustment(account: account.id, targetCycle: target, lines: manual)]
-        return (closed, adjustments, manuals, newStatements, newAdjustments)
+        return (closed, adjustments, manuals, newStatements, newAdjustments, pending)
     }
 
     /// Recomputed minus billed, per line, for a closed cycle; and the cycle's message count now.
-    func difference(account: Account, stored: StoredStatement, asOf: Instant, runID: String) throws -> ([AdjustmentLine], Int64) {
-        let billed = try decodeStatement(stored)
+    func difference(account: Account, stored: StoredStatement, asOf: Instant) throws -> ([AdjustmentLine], Int64) {
+        let billed = try decodeBilled(stored)
+        var clock = account.clock
+        let computedOn = clock.localDate(of: asOf)
         let cycle = BillingCycle(start: stored.cycleStart, end: stored.cycleEnd)
         let now = try computeStatement(account: account.id, cycle: cycle, asOf: asOf, revision: 1)
         struct Billed { var messages: Int64 = 0; var units: Int64 = 0; var exact = Money.zero; var amount = Money.zero; var per: PriceBook.Unit = .message; var price = Money.zero }
@@ -168,8 +187,36 @@ extension BillingEngine {
             }
             lines.append(AdjustmentLine(originalCycle: cycle.start, originalCycleEnd: cycle.end, reason: reason, key: key,
                                         per: new?.per ?? old.per, unitPrice: new?.unitPrice ?? old.price,
-                                        messages: messages, units: units, exact: exact, amount: amount, runID: runID))
+                                        messages: messages, units: units, exact: exact, amount: amount, computedOn: computedOn))
         }
         return (lines, now.messages)
+    }
+}
+
+/// The part of a stored statement that adjustments are measured against: decoding only these
+/// keys skips the days and pieces (most of the document).
+struct BilledStatement: Decodable {
+    struct Line: Decodable {
+        var key: LineKey
+        var per: PriceBook.Unit
+        var unitPrice: Money
+        var messages: Int64
+        var units: Int64
+        var exact: Money
+        var amount: Money
+    }
+
+    var messages: Int64
+    var lines: [Line]
+}
+
+extension BillingEngine {
+    func decodeBilled(_ stored: StoredStatement) throws -> BilledStatement {
+        guard CanonicalJSON.checksum(stored.content) == stored.checksum else {
+            throw BillingError(account: stored.account, .corruptStored("statement \(stored.cycleStart) r\(stored.revision) checksum mismatch"))
+        }
+        do { return try CanonicalJSON.decode(BilledStatement.self, from: stored.content) } catch {
+            throw BillingError(account: stored.account, .corruptStored("statement \(stored.cycleStart) r\(stored.revision): \(error)"))
+        }
     }
 }

@@ -63,7 +63,7 @@ public final class BillingEngine: Sendable {
     public func computeStatement(account id: String, cycle: BillingCycle, asOf: Instant, revision: Int = 0,
                                  extraAdjustments: [AdjustmentLine] = []) throws -> Statement {
         let (account, plan) = try account(id)
-        let rollups = try store.rollups(account: id, days: cycle.days)
+        let rollups = try store.billingRollups(account: id, days: cycle.days)
         let usage = try Rater(account: account, plan: plan, policy: policy)
             .rate(rollups, finality: finality(account, asOf: asOf, days: cycle.days))
         let adjustments = try storedAdjustmentLines(account: id).filter { $0.target == cycle.start }.map(\.line) + extraAdjustments
@@ -95,7 +95,7 @@ public final class BillingEngine: Sendable {
     /// The calendar-month report of one account (no VAT; informational).
     public func monthReport(month: CalendarMonth, account id: String, asOf: Instant, condition: MonthCondition = .all) throws -> MonthReport {
         let (account, plan) = try account(id)
-        let rollups = try store.rollups(account: id, days: month.days)
+        let rollups = try store.billingRollups(account: id, days: month.days)
         let usage = try Rater(account: account, plan: plan, policy: policy)
             .rate(rollups, finality: finality(account, asOf: asOf, days: month.days), include: condition.includes)
         return try StatementAssembler(account: account).monthReport(month: month, usage: usage, condition: condition, asOf: asOf)

@@ -13,6 +13,8 @@ public struct DiscrepancyReport: Hashable, Sendable, Codable {
 public struct Discrepancy: Hashable, Sendable, Codable {
     public enum Measure: String, Hashable, Sendable, Codable, CaseIterable {
         case total, success, failure, fallbackSuccess = "fallback-success", fallbackFailure = "fallback-failure"
+        /// The summary's amount (an invoice line) against the sum of the records' vendor_cost.
+        case cost
     }
 
     public var vendor: String
@@ -25,6 +27,12 @@ public struct Discrepancy: Hashable, Sendable, Codable {
     public var detail: Int64
     /// detail - summary (summary taken as 0 when absent).
     public var difference: Int64
+    /// For `cost` only: the amounts (counts above are then 0).
+    public var summaryAmount: Money? = nil
+    public var detailAmount: Money? = nil
+    public var amountDifference: Money? = nil
+    /// For `cost`: detail records without a reported cost (their cost is not in detailAmount).
+    public var detailCostUnknown: Int64? = nil
     /// The summary row's file and row, where there is one.
     public var sourceFile: String?
     public var sourceRow: Int?
@@ -37,6 +45,9 @@ struct DetailCounts: Hashable {
     var failure: Int64 = 0
     var fallbackSuccess: Int64 = 0
     var fallbackFailure: Int64 = 0
+    /// Reported vendor cost of the records counted in `total`, and how many had none.
+    var cost: Money = .zero
+    var costUnknown: Int64 = 0
 
     subscript(measure: Discrepancy.Measure) -> Int64 {
         switch measure {
@@ -45,6 +56,7 @@ struct DetailCounts: Hashable {
         case .failure: failure
         case .fallbackSuccess: fallbackSuccess
         case .fallbackFailure: fallbackFailure
+        case .cost: 0
         }
     }
 
@@ -59,6 +71,7 @@ struct DetailCounts: Hashable {
         }
         guard record.status.countsAsSent else { return }
         total += 1
+        if let reported = record.vendorCost { cost = Money(micros: cost.micros &+ reported.micros) } else { costUnknown += 1 }
         if record.status == .delivered { success += 1 }
         if record.status == .failed { failure += 1 }
     }
@@ -72,6 +85,7 @@ extension VendorSummaryRow {
         case .failure: failure
         case .fallbackSuccess: fallbackSuccess
         case .fallbackFailure: fallbackFailure
+        case .cost: nil
         }
     }
 }
@@ -118,7 +132,16 @@ struct Reconciler {
             for grain in grains.sorted() {
                 let counts = detail[grain] ?? DetailCounts()
                 let summary = summaryByGrain[grain]
-                for measure in Discrepancy.Measure.allCases {
+                if let amount = summary?.amount ?? nil, amount != counts.cost, let summary {
+                    var row = Discrepancy(vendor: vendor, grain: kind, key: grain.key, measure: .cost, summary: 0, detail: 0, difference: 0,
+                                          sourceFile: summary.source.fileSHA256, sourceRow: summary.source.row)
+                    row.summaryAmount = amount
+                    row.detailAmount = counts.cost
+                    row.amountDifference = Money(micros: counts.cost.micros &- amount.micros)
+                    row.detailCostUnknown = counts.costUnknown
+                    rows.append(row)
+                }
+                for measure in Discrepancy.Measure.allCases where measure != .cost {
                     let detailValue = counts[measure]
                     if let summary {
                         guard let summaryValue = summary.value(measure) else { continue }

@@ -90,8 +90,9 @@ public struct AdjustmentLine: Hashable, Sendable, Codable {
     public var exact: Money
     /// Recomputed rounded line minus billed rounded line: already whole minor units.
     public var amount: Money
-    /// The run that computed it.
-    public var runID: String
+    /// The local as-of day of the run that computed it (the run id is kept in the store, not
+    /// here, so the same inputs give the same statement bytes).
+    public var computedOn: LocalDate
 }
 
 /// Messages of a channel in one status, billed or not (the Summary's counts).
@@ -147,7 +148,7 @@ public struct Statement: Hashable, Sendable, Codable {
     public var asOf: Instant
     /// Sorted by (channel, kind, entry).
     public var lines: [StatementLine]
-    /// Sorted by (original cycle, channel, kind, entry, run).
+    /// Sorted by (original cycle, computed on, channel, kind, entry, reason).
     public var adjustments: [AdjustmentLine]
     /// Sorted by channel.
     public var channels: [ChannelSummary]

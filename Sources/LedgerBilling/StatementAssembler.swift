@@ -15,7 +15,7 @@ struct StatementAssembler {
         try checkBridge(usage, days: cycle.days)
         let (counts, channels) = try builder.summaries(usage, lines: lines)
         let sortedAdjustments = adjustments.sorted {
-            ($0.originalCycle, $0.key, $0.runID, $0.reason.rawValue) < ($1.originalCycle, $1.key, $1.runID, $1.reason.rawValue)
+            ($0.originalCycle, $0.computedOn, $0.key, $0.reason.rawValue) < ($1.originalCycle, $1.computedOn, $1.key, $1.reason.rawValue)
         }
         let usageSubtotal = try builder.sum(lines.map(\.amount))
         let adjustmentSubtotal = try builder.sum(sortedAdjustments.map(\.amount))

@@ -11,6 +11,10 @@ public protocol BillingStore: LedgerStore {
     /// rollup grain (finality of uncertain records, BILLING.md).
     func pendingTotals(account: String, day: LocalDate, sentAtOrBefore cutoff: Instant) throws -> [DailyRollup]
 
+    /// The same rows as `rollups(account:days:)` for one account, read through the raw SQLite
+    /// API (statement work is dominated by this read).
+    func billingRollups(account: String, days: Range<LocalDate>) throws -> [DailyRollup]
+
     /// The earliest local day with any rollup for the account, or nil.
     func firstUsageDay(account: String) throws -> LocalDate?
 
@@ -27,8 +31,14 @@ public protocol BillingStore: LedgerStore {
     func storedAdjustments(account: String) throws -> [StoredAdjustment]
 
     /// Writes closed statements and adjustments in one transaction. A statement revision that
-    /// already exists is never overwritten: the whole write fails with `.corrupt`.
-    func commitBilling(statements: [StoredStatement], adjustments: [StoredAdjustment]) throws
+    /// already exists is never overwritten: the whole write fails with `.corrupt`. For each
+    /// account in `settledTouchedDays`, its touched days are cleared except those inside the
+    /// given ranges (cycles whose differences still await a decision).
+    func commitBilling(statements: [StoredStatement], adjustments: [StoredAdjustment],
+                       settledTouchedDays: [String: [Range<LocalDate>]]) throws
+
+    /// Local days of the account whose rollups changed since they were last settled, sorted.
+    func touchedDays(account: String) throws -> [LocalDate]
 
     /// Stores a month report if its checksum differs from the latest revision; returns the
     /// revision that now holds this content.
@@ -198,6 +208,55 @@ extension SQLiteLedger: BillingStore {
         return totals.sorted { $0.key < $1.key }.map { DailyRollup(key: $0.key, totals: $0.value) }
     }
 
+    public func billingRollups(account: String, days: Range<LocalDate>) throws -> [DailyRollup] {
+        try read { db in
+            guard let connection = db.sqliteConnection else { throw StoreError(.cannotOpen(path)) }
+            var statement: OpaquePointer?
+            let sql = """
+                SELECT local_day, vendor, channel, category, status, refundable, is_fallback,
+                       messages, units, call_minutes, vendor_cost, cost_unknown
+                FROM daily_rollups WHERE account = ? AND local_day >= ? AND local_day < ?
+                ORDER BY local_day, vendor, channel, category, status, refundable, is_fallback
+                """
+            let code = sqlite3_prepare_v2(connection, sql, -1, &statement, nil)
+            guard code == SQLITE_OK, let statement else {
+                throw StoreError(.sqlite(code: code, message: String(cString: sqlite3_errmsg(connection))), context: path)
+            }
+            defer { sqlite3_finalize(statement) }
+            bindText(statement, 1, account)
+            bindText(statement, 2, days.lowerBound.description)
+            bindText(statement, 3, days.upperBound.description)
+            // A cycle repeats the same few days, channels and statuses: parse each text once.
+            var dayCache: [String: LocalDate] = [:]
+            var channelCache: [String: Channel] = [:]
+            var result: [DailyRollup] = []
+            while true {
+                let step = sqlite3_step(statement)
+                if step == SQLITE_DONE { break }
+                guard step == SQLITE_ROW else {
+                    throw StoreError(.sqlite(code: step, message: String(cString: sqlite3_errmsg(connection))), context: path)
+                }
+                let dayText = DeliveryRow.text(statement, 0) ?? "", channelText = DeliveryRow.text(statement, 2) ?? ""
+                let statusText = DeliveryRow.text(statement, 4) ?? ""
+                let day = dayCache[dayText] ?? LocalDate(dayText)
+                let channel = channelCache[channelText] ?? Channel(channelText)
+                guard let day, let channel, let status = DeliveryStatus(rawValue: statusText) else {
+                    throw StoreError(.corrupt("bad rollup row: \(channelText) \(statusText) \(dayText)"), context: path)
+                }
+                dayCache[dayText] = day
+                channelCache[channelText] = channel
+                let key = RollupKey(account: account, day: day, vendor: DeliveryRow.text(statement, 1) ?? "", channel: channel,
+                                    category: DeliveryRow.text(statement, 3) ?? "", status: status,
+                                    refundable: sqlite3_column_int64(statement, 5) != 0, isFallback: sqlite3_column_int64(statement, 6) != 0)
+                let totals = RollupTotals(messages: sqlite3_column_int64(statement, 7), units: sqlite3_column_int64(statement, 8),
+                                          callMinutes: sqlite3_column_int64(statement, 9), vendorCost: Money(micros: sqlite3_column_int64(statement, 10)),
+                                          costUnknown: sqlite3_column_int64(statement, 11))
+                result.append(DailyRollup(key: key, totals: totals))
+            }
+            return result
+        }
+    }
+
     public func firstUsageDay(account: String) throws -> LocalDate? {
         try read { db in
             try String.fetchOne(db, sql: "SELECT min(local_day) FROM daily_rollups WHERE account = ?", arguments: [account])
@@ -246,8 +305,18 @@ extension SQLiteLedger: BillingStore {
         }
     }
 
-    public func commitBilling(statements: [StoredStatement], adjustments: [StoredAdjustment]) throws {
+    public func commitBilling(statements: [StoredStatement], adjustments: [StoredAdjustment],
+                              settledTouchedDays: [String: [Range<LocalDate>]] = [:]) throws {
         try write { db in
+            for (account, kept) in settledTouchedDays.sorted(by: { $0.key < $1.key }) {
+                var sql = "DELETE FROM billing_touched_days WHERE account = ?"
+                var arguments: StatementArguments = [account]
+                for range in kept {
+                    sql += " AND NOT (local_day >= ? AND local_day < ?)"
+                    arguments += [range.lowerBound.description, range.upperBound.description]
+                }
+                try db.execute(sql: sql, arguments: arguments)
+            }
             for statement in statements {
                 if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM statements WHERE account = ? AND cycle_start = ? AND revision = ?)",
                                      arguments: [statement.account, statement.cycleStart.description, statement.revision]) ?? false {
@@ -264,6 +333,13 @@ extension SQLiteLedger: BillingStore {
                     arguments: [adjustment.account, adjustment.targetCycle.description, adjustment.originalCycle.description,
                                 adjustment.cycleMessages, adjustment.content, adjustment.runID])
             }
+        }
+    }
+
+    public func touchedDays(account: String) throws -> [LocalDate] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT local_day FROM billing_touched_days WHERE account = ? ORDER BY local_day", arguments: [account])
+                .compactMap { LocalDate($0) }
         }
     }
 

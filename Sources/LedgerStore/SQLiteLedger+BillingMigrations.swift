@@ -67,5 +67,31 @@ extension SQLiteLedger {
                 CREATE INDEX deliveries_refundable ON deliveries(vendor, sent_at) WHERE status = 'FAILED' AND refundable = 1;
                 """)
         }
+        migrator.registerMigration("2026-11-v3-billing-touched-days") { db in
+            // Account-days whose rollups changed since the billing run last looked: closing
+            // rechecks closed cycles past their late window only where usage changed, without
+            // recomputing a year of statements every night. Kept by triggers so the ingest
+            // path needs no billing code. (No OR IGNORE: an outer statement's conflict clause
+            // overrides a trigger's, so the triggers test for the row first.)
+            try db.execute(sql: """
+                CREATE TABLE billing_touched_days (
+                    account TEXT NOT NULL,
+                    local_day TEXT NOT NULL,
+                    PRIMARY KEY (account, local_day)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER daily_rollups_touched_insert AFTER INSERT ON daily_rollups BEGIN
+                    INSERT INTO billing_touched_days (account, local_day) SELECT new.account, new.local_day
+                        WHERE NOT EXISTS (SELECT 1 FROM billing_touched_days WHERE account = new.account AND local_day = new.local_day);
+                END;
+                CREATE TRIGGER daily_rollups_touched_update AFTER UPDATE ON daily_rollups BEGIN
+                    INSERT INTO billing_touched_days (account, local_day) SELECT new.account, new.local_day
+                        WHERE NOT EXISTS (SELECT 1 FROM billing_touched_days WHERE account = new.account AND local_day = new.local_day);
+                END;
+                CREATE TRIGGER daily_rollups_touched_delete AFTER DELETE ON daily_rollups BEGIN
+                    INSERT INTO billing_touched_days (account, local_day) SELECT old.account, old.local_day
+                        WHERE NOT EXISTS (SELECT 1 FROM billing_touched_days WHERE account = old.account AND local_day = old.local_day);
+                END;
+                """)
+        }
     }
 }

@@ -40,8 +40,13 @@ public struct XLSXDateTime: Hashable, Sendable, CustomStringConvertible {
     /// or before the system's epoch.
     public init?(serial text: String, date1904: Bool = false) {
         guard let value = Double(text), value.isFinite, value >= 0, value < 2_958_466 else { return nil }
-        var days = Int(value.rounded(.down))
-        var seconds = Int(((value - Double(days)) * 86_400).rounded())
+        let days = Int(value.rounded(.down))
+        self.init(days: days, fraction: value - Double(days), date1904: date1904)
+    }
+
+    private init(days wholeDays: Int, fraction: Double, date1904: Bool) {
+        var days = wholeDays
+        var seconds = Int((fraction * 86_400).rounded())
         if seconds >= 86_400 { days += 1; seconds -= 86_400 }
         let since1970: Int
         if date1904 {
@@ -57,7 +62,57 @@ public struct XLSXDateTime: Hashable, Sendable, CustomStringConvertible {
         second = seconds % 60
     }
 
+    /// From a serial's bytes: plain decimals parsed by hand, anything else through Double.
+    init?(serial bytes: UnsafeBufferPointer<UInt8>, date1904: Bool) {
+        var whole = 0
+        var i = 0
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57, i < 9 {
+            whole = whole * 10 + Int(bytes[i] - 48)
+            i += 1
+        }
+        var fraction = 0.0
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+                fraction += Double(bytes[i] - 48) * scale
+                scale *= 0.1
+                i += 1
+            }
+        }
+        if i != bytes.count || bytes.isEmpty {
+            self.init(serial: String(decoding: bytes, as: UTF8.self), date1904: date1904)
+            return
+        }
+        self.init(days: whole, fraction: fraction, date1904: date1904)
+    }
+
     public var hasTime: Bool { hour != 0 || minute != 0 || second != 0 }
+
+    /// The description's bytes, without building a String (CSV export).
+    func append(to out: ByteBuffer) {
+        @inline(__always) func two(_ v: Int) {
+            out.append(UInt8(48 + v / 10))
+            out.append(UInt8(48 + v % 10))
+        }
+        if year < 1000 || year > 9999 {
+            out.append(string: description)
+            return
+        }
+        two(year / 100)
+        two(year % 100)
+        out.append(UInt8(ascii: "-"))
+        two(month)
+        out.append(UInt8(ascii: "-"))
+        two(day)
+        guard hasTime else { return }
+        out.append(UInt8(ascii: " "))
+        two(hour)
+        out.append(UInt8(ascii: ":"))
+        two(minute)
+        out.append(UInt8(ascii: ":"))
+        two(second)
+    }
 
     /// "2026-11-25" or "2026-11-25 13:45:00".
     public var description: String {

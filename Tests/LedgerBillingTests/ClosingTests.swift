@@ -87,7 +87,7 @@ struct ClosingTests {
         #expect(adjustment.lines.count == 1)
         let line = adjustment.lines[0]
         #expect(line.originalCycle == day("2026-10-15") && line.reason == .lateRecords)
-        #expect(line.key.kind == .usage && line.units == 3 && line.amount == money("30") && line.runID == "r3")
+        #expect(line.key.kind == .usage && line.units == 3 && line.amount == money("30") && line.computedOn == day("2026-11-20"))
         // The closed statement's bytes are untouched.
         let stored = try #require(try ledger.store.storedStatement(account: "acme", cycleStart: day("2026-10-15"), revision: 1))
         #expect(Array(stored.content) == closed.canonicalJSON)
@@ -140,13 +140,22 @@ struct ClosingTests {
         #expect(result.manual.first?.lines.map(\.units) == [1])
         #expect(result.manual.first?.lines.first?.originalCycle == day("2026-10-15"))
         #expect(try ledger.store.storedAdjustments(account: "acme").isEmpty)
+        // It stays listed on every run until decided by hand; other touched days are settled.
+        let next = try engine.close(asOf: at("2026-12-20T12:00:00+09:00"), runID: "r2b")
+        #expect(next.manual.first?.lines.map(\.units) == [1])
+        #expect(try ledger.store.touchedDays(account: "acme") == [day("2026-10-25")])
         // rerun --adjust applies it by hand onto the open cycle.
         let applied = try #require(try engine.adjust(account: "acme", cycle: day("2026-10-15"), asOf: at("2026-12-20T00:00:00+09:00"), runID: "manual"))
         #expect(applied.targetCycle == day("2026-12-15"))
         #expect(applied.lines.map(\.amount) == [money("10")])
         #expect(try ledger.store.storedAdjustments(account: "acme").count == 1)
+        #expect(try ledger.store.touchedDays(account: "acme").isEmpty)
         let after = try engine.close(asOf: at("2026-12-21T00:00:00+09:00"), runID: "r3")
         #expect(after.manual.isEmpty && after.adjustments.isEmpty)
+        // Late data for a cycle long past its window is still found (only touched cycles are recomputed).
+        try ledger.ingest([makeRecord("very-late", "2026-10-26T10:00:00+09:00")])
+        let much = try engine.close(asOf: at("2027-06-01T00:00:00+09:00"), runID: "r4")
+        #expect(much.manual.flatMap(\.lines).map { "\($0.originalCycle) \($0.units)" } == ["2026-10-15 1"])
     }
 
     @Test("PENDING records on the cut-off day are final by their own sent_at (store query)")
@@ -191,5 +200,92 @@ struct ClosingTests {
         #expect(try engine.close(asOf: at("2026-04-04T03:59:59Z"), runID: "r1", dryRun: true).closed.map(\.statement.cycleStart) == [day("2026-02-01")])
         #expect(try engine.close(asOf: at("2026-04-04T04:00:00Z"), runID: "r1", dryRun: true).closed.map(\.statement.cycleStart) ==
                 [day("2026-02-01"), day("2026-03-01")])
+    }
+}
+
+@Suite("Retention")
+struct RetentionTests {
+    @Test("detail is kept for open, unclosed and late-window cycles even past retention_days")
+    func cutoff() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([makeRecord("a", "2026-09-20T10:00:00+09:00"), makeRecord("b", "2026-10-20T10:00:00+09:00")])
+        let engine = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook, policy: BillingPolicy(retentionDays: 10))
+        // Nothing closed yet: every cycle since the first usage is kept.
+        #expect(try engine.retentionCutoff(account: "acme", asOf: at("2026-12-01T00:00:00+09:00")) == day("2026-09-15"))
+        _ = try engine.close(asOf: at("2026-12-01T00:00:00+09:00"), runID: "r1")
+        // Sep 15 - Oct 15 is closed and its late window ended Nov 19; Oct 15 - Nov 15 is inside its window.
+        #expect(try engine.retentionCutoff(account: "acme", asOf: at("2026-12-01T00:00:00+09:00")) == day("2026-10-15"))
+        // Later: Jan 15 - Feb 15 is closed but inside its late window (to Mar 22), so kept.
+        _ = try engine.close(asOf: at("2027-03-01T00:00:00+09:00"), runID: "r2")
+        #expect(try engine.retentionCutoff(account: "acme", asOf: at("2027-03-01T00:00:00+09:00")) == day("2027-01-15"))
+        // With a long retention, retention_days decides.
+        let keepLong = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook, policy: BillingPolicy(retentionDays: 365))
+        #expect(try keepLong.retentionCutoff(account: "acme", asOf: at("2027-03-01T00:00:00+09:00")) == day("2026-03-01"))
+    }
+}
+
+@Suite("Statuses over time, usage instant, unknown accounts (real SQLite ledger)")
+struct StatusUpdateTests {
+    @Test("forward-only statuses as billing sees them: stale changes nothing, a conflict keeps the first, a correction wins")
+    func forwardOnly() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([makeRecord("m1", "2026-10-20T10:00:00+09:00", "SMS", .pending),
+                           makeRecord("m2", "2026-10-20T10:00:00+09:00", "SMS", .delivered),
+                           makeRecord("m3", "2026-10-20T10:00:00+09:00", "SMS", .failed, refundable: false)])
+        try ledger.ingest([makeRecord("m1", "2026-10-20T10:00:00+09:00", "SMS", .delivered),     // PENDING -> DELIVERED
+                           makeRecord("m2", "2026-10-20T10:00:00+09:00", "SMS", .pending),       // stale
+                           makeRecord("m2", "2026-10-20T10:00:00+09:00", "SMS", .failed),        // conflict: DELIVERED stays
+                           makeRecord("m3", "2026-10-20T10:00:00+09:00", "SMS", .failed, refundable: true)])   // correction
+        let engine = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook)
+        let statement = try engine.statement(account: "acme", cycle: day("2026-10-15"), asOf: at("2026-10-21T00:00:00+09:00"))
+        #expect(statement.lines.map { "\($0.key.kind) \($0.units)" } == ["usage 2"])
+        #expect(statement.channels.first?.failedRefundable == 1)
+        #expect(statement.channels.first?.pending == 0)
+    }
+
+    @Test("a scheduled send moves to its actual send time; completion time never moves usage")
+    func usageInstant() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([makeRecord("s1", "2026-11-20T10:00:00+09:00", "SMS", .scheduled)])
+        // Sent earlier than reserved (inside the October cycle), completed in November.
+        var sent = makeRecord("s1", "2026-11-14T23:30:00+09:00", "SMS", .delivered)
+        sent.completedAt = at("2026-11-15T00:30:00+09:00")
+        try ledger.ingest([sent])
+        let engine = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook)
+        let october = try engine.statement(account: "acme", cycle: day("2026-10-15"), asOf: at("2026-12-01T00:00:00+09:00"))
+        let november = try engine.statement(account: "acme", cycle: day("2026-11-15"), asOf: at("2026-12-01T00:00:00+09:00"))
+        #expect(october.lines.map(\.units) == [1])
+        #expect(november.lines.isEmpty && november.messages == 0)
+    }
+
+    @Test("usage of an account missing from the accounts file is reported, not billed")
+    func unknownAccounts() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([makeRecord("x", "2026-10-20T10:00:00+09:00", account: "ghost"), makeRecord("y", "2026-10-20T10:00:00+09:00")])
+        let engine = try makeEngine(ledger, accounts: [makeAccount()], book: smsBook)
+        let result = try engine.close(asOf: at("2026-11-18T00:00:00+09:00"), runID: "r1")
+        #expect(result.unknownAccounts == ["ghost"])
+        #expect(result.closed.map(\.statement.account) == ["acme"])
+        #expect(throws: BillingError(account: "ghost", .unknownAccount("ghost"))) {
+            try engine.statement(account: "ghost", cycle: day("2026-10-15"), asOf: at("2026-11-18T00:00:00+09:00"))
+        }
+    }
+}
+
+@Suite("Billing store")
+struct BillingStoreTests {
+    @Test("billingRollups reads the same rows as rollups(account:days:)")
+    func sameRollups() throws {
+        let ledger = try TempLedger()
+        try ledger.ingest([
+            makeRecord("a", "2026-10-20T10:00:00+09:00", "FRIENDTALK:IMAGE", category: "campaign:x", cost: "3.5"),
+            makeRecord("b", "2026-10-21T10:00:00+09:00", "CALL", .delivered, units: 61),
+            makeRecord("c", "2026-10-21T10:00:00+09:00", "LMS", .failed, refundable: true, fallbackOf: "z"),
+            makeRecord("d", "2026-10-21T10:00:00+09:00", account: "other"),
+        ])
+        let days = day("2026-10-01")..<day("2026-11-01")
+        let fast = try ledger.store.billingRollups(account: "acme", days: days)
+        #expect(fast.count == 3)
+        #expect(fast == (try ledger.store.rollups(account: "acme", days: days)))
     }
 }

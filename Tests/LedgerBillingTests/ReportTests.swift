@@ -111,6 +111,16 @@ struct ReportTests {
             VendorSummaryRow(vendor: "godo", grain: .monthChannel(month: month("2026-11"), channel: channel("SMS")), total: 3, success: 3),
         ])
         #expect(invoice.rows.map { "\($0.key) \($0.measure.rawValue) \($0.difference)" } == ["2026-11|SMS success -1"])
+        // An invoice amount is compared with the records' reported costs.
+        try ledger.ingest([makeRecord("c1", "2026-12-03T10:00:00+09:00", vendor: "inv", cost: "9.5"),
+                           makeRecord("c2", "2026-12-03T10:00:00+09:00", vendor: "inv")])
+        let billed = try engine.reconcile(vendor: "inv", summaries: [
+            VendorSummaryRow(vendor: "inv", grain: .monthChannel(month: month("2026-12"), channel: channel("SMS")), total: 2, amount: money("19")),
+        ])
+        #expect(billed.rows.count == 1)
+        #expect(billed.rows.first?.measure == .cost)
+        #expect(billed.rows.first?.summaryAmount == money("19") && billed.rows.first?.detailAmount == money("9.5"))
+        #expect(billed.rows.first?.amountDifference == money("-9.5") && billed.rows.first?.detailCostUnknown == 1)
     }
 
     @Test("failures: failed fallbacks listed with their original; fallbacks without a FAILED original are discrepancies but billed")

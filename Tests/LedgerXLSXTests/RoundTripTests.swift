@@ -95,4 +95,37 @@ struct RoundTripTests {
             }
         }
     }
+
+    @Test("a sheet spanning many parser chunks reads back every row, rows cut at chunk ends included")
+    func manyChunks() throws {
+        var options = XLSXWriterOptions()
+        options.sharedStringLimit = 1_000
+        let path = try temporaryDirectory().appendingPathComponent("big.xlsx").path
+        let writer = try XLSXWriter(path: path, options: options)
+        try writer.startSheet("Big", options: .init(header: ["id", "text", "amount", "day", "flag"]))
+        for i in 0..<40_000 {
+            try writer.addRow([.integer(i), .text("row \(i) 텍스트 \(i % 1_500)"), .decimal(micros: Int64(i) * 1_010_000),
+                               .date(daysSince1970: 20_000 + i % 400), .bool(i % 3 == 0)])
+        }
+        try writer.close()
+        let reader = try XLSXReader(path: path)
+        var count = 0
+        try reader.forEachRow { row in
+            if row.number > 1 {
+                let i = row.number - 2
+                let expected: [XLSXCellValue] = [.number(String(i)), .string("row \(i) 텍스트 \(i % 1_500)"),
+                                                 .number(Self.decimalText(Int64(i) * 1_010_000)),
+                                                 .date(String(20_000 + i % 400 + 25_569)), .bool(i % 3 == 0)]
+                if row.cells != expected { Issue.record("row \(row.number): \(row.cells)") }
+            }
+            count += 1
+        }
+        #expect(count == 40_001)
+        // The CSV path reads the same batches without making Strings.
+        let csv = try temporaryDirectory().appendingPathComponent("big.csv").path
+        try XLSXConversion.toCSV(xlsx: path, csvOutput: csv)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\r\n")
+        #expect(lines.count == 40_001)
+        #expect(lines[39_999] == "39998,row 39998 텍스트 998,40397.98,2025-11-06,FALSE")
+    }
 }

@@ -153,6 +153,91 @@ final class CSVWriter {
         if buffer.count >= 1 << 19 { try flush() }
     }
 
+    /// One row of cells as a record, written straight into the buffer (the to-csv hot path).
+    func writeRow(_ cells: [XLSXCellValue], date1904: Bool) throws(XLSXError) {
+        for (i, cell) in cells.enumerated() {
+            if i > 0 { buffer.append(UInt8(ascii: ",")) }
+            switch cell {
+            case .empty: break
+            case .number(let text), .error(let text): appendField(text)
+            case .string(let text): appendField(text)
+            case .bool(let b): buffer.append(b ? "TRUE" : "FALSE")
+            case .date(let serial):
+                if let time = XLSXDateTime(serial: serial, date1904: date1904) {
+                    time.append(to: buffer)
+                } else {
+                    appendField(serial)
+                }
+            }
+        }
+        buffer.append("\r\n")
+        if buffer.count >= 1 << 19 { try flush() }
+    }
+
+    /// One row straight from a parsed batch: no Strings made on the way.
+    func writeRow(_ batch: RowBatch, _ index: Int, strings: SharedStringArena, date1904: Bool) throws(XLSXError) {
+        let row = batch.rows[index]
+        var column = 0
+        batch.bytes.withUnsafeBufferPointer { all in
+            for i in row.cells {
+                let cell = batch.cells[i]
+                let target = Int(cell.column)
+                // Out-of-order or repeated columns are rare; write in file order but keep the commas.
+                if target < column { continue }
+                while column < target {
+                    if column > 0 { buffer.append(UInt8(ascii: ",")) }
+                    column += 1
+                }
+                if column > 0 { buffer.append(UInt8(ascii: ",")) }
+                column += 1
+                if cell.kind == .shared {
+                    strings.withBytes(at: Int(cell.offset)) { appendField($0) }
+                    continue
+                }
+                let bytes = UnsafeBufferPointer(rebasing: all[Int(cell.offset)..<Int(cell.offset + cell.length)])
+                switch cell.kind {
+                case .shared: break
+                case .text, .number, .error: appendField(bytes)
+                case .bool:
+                    let first = bytes.first
+                    buffer.append(first == UInt8(ascii: "1") || first == UInt8(ascii: "t") || first == UInt8(ascii: "T") ? "TRUE" : "FALSE")
+                case .date:
+                    if let time = XLSXDateTime(serial: bytes, date1904: date1904) {
+                        time.append(to: buffer)
+                    } else {
+                        appendField(bytes)
+                    }
+                }
+            }
+        }
+        buffer.append("\r\n")
+        if buffer.count >= 1 << 19 { try flush() }
+    }
+
+    private func appendField(_ text: String) {
+        var text = text
+        text.withUTF8 { appendField($0) }
+    }
+
+    private func appendField(_ u: UnsafeBufferPointer<UInt8>) {
+        guard let base = u.baseAddress else { return }
+        var needsQuotes = false
+        for b in u where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
+            needsQuotes = true
+            break
+        }
+        if !needsQuotes {
+            buffer.append(base, count: u.count)
+            return
+        }
+        buffer.append(UInt8(ascii: "\""))
+        for b in u {
+            if b == UInt8(ascii: "\"") { buffer.append(b) }
+            buffer.append(b)
+        }
+        buffer.append(UInt8(ascii: "\""))
+    }
+
     func flush() throws(XLSXError) {
         var done = 0
         while done < buffer.count {

@@ -34,17 +34,14 @@ public enum XLSXConversion {
         let info = try reader.sheet(sheet.map { .name($0) } ?? .index(0))
         let rows = try reader.rows(sheet: .index(info.index))
         var line = 0
-        var fields: [String] = []
-        while let row = try rows.next() {
-            while line + 1 < row.number {
+        while let (batch, index) = try rows.nextRaw() {
+            let number = batch.rows[index].number
+            while line + 1 < number {
                 try writer.writeRecord([""])
                 line += 1
             }
-            fields.removeAll(keepingCapacity: true)
-            for cell in row.cells { fields.append(cell.text(date1904: reader.date1904)) }
-            if fields.isEmpty { fields.append("") }
-            try writer.writeRecord(fields)
-            line = row.number
+            try writer.writeRow(batch, index, strings: rows.strings, date1904: reader.date1904)
+            line = number
         }
         try writer.finish()
         logger.info("xlsx converted to csv", metadata: [

@@ -1,42 +1,63 @@
 /// The shared-string table in one byte arena: all strings' UTF-8 back to back and their end
-/// offsets, 4 bytes a string. Strings are made on first use and kept, so a value repeated a
-/// million times is one allocation.
-final class SharedStringArena {
-    private(set) var bytes: [UInt8] = []
-    private var ends: [UInt32] = []
-    private var cache: [String?] = []
+/// offsets, 4 bytes a string. A String is made per use (no allocation up to 15 bytes of UTF-8);
+/// after parsing the arena is never written, so row producers on other threads share it.
+final class SharedStringArena: @unchecked Sendable {
+    // Filled while parsing through `fill`, behind a pointer (no exclusivity checks per byte);
+    // read-only afterwards.
+    private struct Storage {
+        var bytes: [UInt8] = []
+        var ends: [UInt32] = []
+    }
+    private let storage: UnsafeMutablePointer<Storage>
 
-    var count: Int { ends.count }
+    init() {
+        storage = .allocate(capacity: 1)
+        storage.initialize(to: Storage())
+    }
+
+    deinit {
+        storage.deinitialize(count: 1)
+        storage.deallocate()
+    }
+
+    var bytes: [UInt8] { storage.pointee.bytes }
+    var byteCount: Int { storage.pointee.bytes.count }
+    private var ends: [UInt32] { storage.pointee.ends }
+
+    var count: Int { storage.pointee.ends.count }
 
     func reserve(strings: Int) {
-        ends.reserveCapacity(strings)
+        storage.pointee.ends.reserveCapacity(strings)
     }
 
     /// Closes the current string (everything appended since the last close).
     func close(start: Int) {
-        if XLSXEscapes.containsEscape(bytes, from: start) {
-            let decoded = XLSXEscapes.decode(Array(bytes[start...]))
-            bytes.removeSubrange(start...)
-            bytes.append(contentsOf: decoded)
+        let s = storage
+        if XLSXEscapes.containsEscape(s.pointee.bytes, from: start) {
+            let decoded = XLSXEscapes.decode(Array(s.pointee.bytes[start...]))
+            s.pointee.bytes.removeSubrange(start...)
+            s.pointee.bytes.append(contentsOf: decoded)
         }
-        ends.append(UInt32(bytes.count))
+        s.pointee.ends.append(UInt32(s.pointee.bytes.count))
     }
 
     func append(_ pointer: UnsafePointer<UInt8>, count: Int) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: count))
+        storage.pointee.bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: count))
     }
 
-    func finish() { cache = Array(repeating: nil, count: ends.count) }
+    func finish() {}
+
+    /// The UTF-8 of string `index` (which must exist), without making a String.
+    @inline(__always) func withBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let s = storage
+        let start = index == 0 ? 0 : Int(s.pointee.ends[index - 1])
+        let end = Int(s.pointee.ends[index])
+        return s.pointee.bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+    }
 
     func string(at index: Int) -> String? {
-        guard index >= 0, index < ends.count else { return nil }
-        if let cached = cache[index] { return cached }
-        let start = index == 0 ? 0 : Int(ends[index - 1])
-        let text = bytes.withUnsafeBufferPointer {
-            String(decoding: UnsafeBufferPointer(rebasing: $0[start..<Int(ends[index])]), as: UTF8.self)
-        }
-        cache[index] = text
-        return text
+        guard index >= 0, index < storage.pointee.ends.count else { return nil }
+        return withBytes(at: index) { String(decoding: $0, as: UTF8.self) }
     }
 }
 

@@ -49,9 +49,8 @@ public final class XLSXReader {
     public func rows(sheet selector: XLSXSheetSelector = .index(0)) throws(XLSXError) -> XLSXRowCursor {
         let info = try sheet(selector)
         let strings = try sharedStrings()
-        guard let entry = archive.entry(named: info.part) else { throw XLSXError(.missingPart(info.part), file: path) }
-        let stream = try XMLStream(try archive.openEntry(entry), limits: limits, file: path)
-        return XLSXRowCursor(stream: stream, strings: strings, dateStyles: dateStyles)
+        return try XLSXRowCursor(feeder: try feeder(info.part), strings: strings, dateStyles: dateStyles,
+                                 maxDepth: limits.maxXMLDepth)
     }
 
     /// Calls `body` with each row of one sheet, in order.
@@ -164,48 +163,13 @@ public final class XLSXReader {
             arena.finish()
             return arena
         }
-        let xml = try part(name)
-        let byteLimit = min(limits.maxSharedStringBytes, Int(UInt32.max))
-        var start = 0
-        var inString = false, capturing = false, inPhonetic = false
-        while try xml.read() {
-            switch xml.nodeType {
-            case .element:
-                let n = xml.localName
-                if n[0] == UInt8(ascii: "s"), n[1] == UInt8(ascii: "i"), n[2] == 0 {
-                    start = arena.bytes.count
-                    if xml.isEmptyElement { arena.close(start: start) } else { inString = true }
-                } else if n[0] == UInt8(ascii: "t"), n[1] == 0 {
-                    capturing = inString && !inPhonetic && !xml.isEmptyElement
-                } else if n[0] == UInt8(ascii: "r"), n[1] == UInt8(ascii: "P"), n[2] == UInt8(ascii: "h"), n[3] == 0 {
-                    inPhonetic = !xml.isEmptyElement
-                } else if n[0] == UInt8(ascii: "s"), n[1] == UInt8(ascii: "s"), n[2] == UInt8(ascii: "t"), n[3] == 0 {
-                    if let count = xml.attributes()["uniqueCount"].flatMap({ Int($0) }) {
-                        arena.reserve(strings: min(count, 1 << 22))
-                    }
-                }
-            case .endElement:
-                let n = xml.localName
-                if n[0] == UInt8(ascii: "t"), n[1] == 0 {
-                    capturing = false
-                } else if n[0] == UInt8(ascii: "s"), n[1] == UInt8(ascii: "i"), n[2] == 0 {
-                    arena.close(start: start)
-                    inString = false
-                } else if n[0] == UInt8(ascii: "r"), n[1] == UInt8(ascii: "P") {
-                    inPhonetic = false
-                }
-            case .text, .cdata, .whitespace, .significantWhitespace:
-                if capturing, let value = xml.value {
-                    arena.append(value, count: strlen8(value))
-                    if arena.bytes.count > byteLimit {
-                        throw XLSXError(.tooManySharedStrings(limit: byteLimit), file: path, part: name)
-                    }
-                }
-            default: break
-            }
-        }
-        arena.finish()
+        try SharedStringsParser(feeder: try feeder(name), arena: arena, limits: limits).parse()
         return arena
+    }
+
+    private func feeder(_ name: String) throws(XLSXError) -> SAXFeeder {
+        guard let entry = archive.entry(named: name) else { throw XLSXError(.missingPart(name), file: path) }
+        return SAXFeeder(try archive.openEntry(entry), file: path)
     }
 }
 

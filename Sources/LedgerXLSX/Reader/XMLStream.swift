@@ -41,7 +41,7 @@ final class XMLStream {
 
     /// One-time process setup: a parser init and an external-entity loader that refuses
     /// everything (defence in depth: `XML_PARSE_NONET` alone still lets file:// through).
-    private static let setUp: Bool = {
+    static let setUp: Bool = {
         xmlInitParser()
         xmlSetExternalEntityLoader(refuseExternalEntity)
         return true

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+private let systemClose = Glibc.close
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let systemClose = Darwin.close
+private let systemWrite = Darwin.write
+#endif
+import LedgerCore
+
+/// Writes JSON Lines: one object a line, fields in the order given (the documented order of
+/// docs/statement-schema.md), no whitespace, `/` unescaped, non-ASCII as UTF-8. Buffered; the
+/// same calls give the same bytes.
+public final class JSONLWriter {
+    public let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var closed = false
+
+    /// Writes into an existing file (`AtomicOutput` creates it with its mode), truncating it.
+    public init(path: String) throws(ReportError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        if fd < 0 { throw ReportError(path: path, .io("cannot create: \(String(cString: strerror(errno)))")) }
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    deinit { if !closed { _ = systemClose(fd) } }
+
+    /// One object: `"record"` first, then the columns' keys with their values.
+    public func write(record: String, columns: [ReportColumn], values: [ReportValue]) throws(ReportError) {
+        buffer.append(contentsOf: #"{"record":"#.utf8)
+        JSONLWriter.appendString(record, to: &buffer)
+        for (column, value) in zip(columns, values) {
+            buffer.append(UInt8(ascii: ","))
+            JSONLWriter.appendString(column.key, to: &buffer)
+            buffer.append(UInt8(ascii: ":"))
+            JSONLWriter.append(value, to: &buffer)
+        }
+        buffer.append(contentsOf: "}\n".utf8)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    public func close() throws(ReportError) {
+        guard !closed else { return }
+        try flush()
+        closed = true
+        if systemClose(fd) != 0 { throw ReportError(path: path, .io("close failed: \(String(cString: strerror(errno)))")) }
+    }
+
+    private func flush() throws(ReportError) {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReportError(path: path, .io("write failed: \(String(cString: strerror(errno)))"))
+            }
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    static func append(_ value: ReportValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .text(let text): appendString(text, to: &out)
+        case .int(let n): out.append(contentsOf: String(n).utf8)
+        case .money(let money, let digits): appendString(money.formatted(fractionDigits: digits), to: &out)
+        case .exact(let money), .percent(let money): appendString(money.description, to: &out)
+        case .date(let date): appendString(date.description, to: &out)
+        case .dateTime(let instant, let offset): appendString(instant.iso8601(offsetSeconds: offset), to: &out)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        }
+    }
+
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0..<0x20:
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 15)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,1 +1,0 @@
-// LedgerReports: see the module's files.

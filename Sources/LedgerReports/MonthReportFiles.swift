@@ -1,0 +1,174 @@
+import LedgerBilling
+import LedgerCore
+import LedgerXLSX
+
+/// The calendar-month view of one account (the seed consoles' "monthly amount"): totals per
+/// medium for each condition (all, campaign, one-time), vendor cost per medium, the cycles the
+/// month bridges to, the daily breakdown and, when asked, every message.
+/// Written as `months/<YYYY-MM>/<account>.xlsx` and `.jsonl`.
+public struct MonthAccountReport {
+    /// The `all` report first, then campaign and one-time (any order accepted; sorted here).
+    public let reports: [MonthReport]
+    /// The month's records for the Details sheet; nil leaves it out.
+    public let records: RecordStream?
+    public var xlsxOptions = XLSXWriterOptions()
+
+    public init(reports: [MonthReport], records: RecordStream?) {
+        let order = MonthCondition.allCases
+        self.reports = reports.sorted { order.firstIndex(of: $0.condition)! < order.firstIndex(of: $1.condition)! }
+        self.records = records
+    }
+
+    var all: MonthReport { reports.first { $0.condition == .all } ?? reports[0] }
+    public var language: ReportLanguage { all.locale == .en ? .en : .ko }
+
+    public static func directory(out: String, month: CalendarMonth) -> String { "\(out)/months/\(month)" }
+
+    @discardableResult
+    public func write(to directory: String, formats: Set<ReportFormat>) throws -> [String] {
+        try ReportFiles.write(directory: directory, stem: all.account, formats: formats, language: language, options: xlsxOptions, render)
+    }
+
+    public func render(into sink: any ReportSink) throws {
+        let r = all
+        let digits = r.currencyDigits
+        var clock = ZoneClock(identifier: r.timeZone) ?? ZoneClock(identifier: "UTC")!
+        let L = ReportLabels.self
+        typealias F = ReportColumn
+        func total(_ condition: MonthCondition) -> ReportValue {
+            .money(reports.first { $0.condition == condition }?.total ?? .zero, digits: digits)
+        }
+        let fields: [(ReportColumn, ReportValue)] = [
+            F.field("schema", L.schema, .text("sendledger.month.jsonl/1")),
+            F.field("account", L.account, .text(r.account)), F.field("account_name", L.accountName, .text(r.accountName)),
+            F.field("plan", L.plan, .text(r.plan)), F.field("currency", L.currency, .text(r.currency)),
+            F.field("time_zone", L.timeZone, .text(r.timeZone)), F.field("locale", L.locale, .text(r.locale.rawValue)),
+            F.field("month", L.month, .text(r.month.description)), F.field("revision", L.revision, .int(r.revision)),
+            F.field("as_of", L.asOf, .dateTime(r.asOf, offsetSeconds: clock.offset(at: r.asOf))),
+            F.field("messages", L.messages, .int(r.messages)),
+        ]
+        let closing: [(ReportColumn, ReportValue)] = [
+            F.field("total", L.monthTotal, total(.all)), F.field("campaign_total", L.campaignTotal, total(.campaign)),
+            F.field("one_time_total", L.oneTimeTotal, total(.oneTime)),
+        ]
+        var tables: [ReportTable] = []
+        for report in reports {
+            tables.append(ReportTable(record: "channel", title: L.condition(report.condition.rawValue), columns: Columns.monthChannel,
+                                      rows: report.channels.map { [.text(report.condition.rawValue)] + $0.values(digits: digits) },
+                                      totals: Columns.channelTotals))
+        }
+        tables.append(ReportTable(record: "line", title: L.linesBlock, columns: Columns.line,
+                                  rows: r.lines.map { $0.values(digits: digits) }, totals: Columns.amountTotals))
+        tables.append(ReportTable(record: "vendor_cost", title: L.vendorCostBlock, columns: Columns.vendorCost, rows: r.vendorCosts.map {
+            [.text($0.vendor), .text($0.channel.description), .int($0.messages), .int($0.units), .exact($0.vendorCost), .int($0.costUnknown)]
+        }, totals: Columns.vendorCostTotals))
+        try sink.summary(sheet: L.summary, title: "\(L.monthTitle.text(language)) — \(r.accountName) (\(r.month))",
+                         record: "month", fields: fields, tables: tables, closing: closing)
+
+        // Bridge: the month's piece of each cycle it overlaps, per line.
+        var bridgeRows: [(LocalDate, Int, [ReportValue])] = []
+        for (index, line) in r.lines.enumerated() {
+            for piece in line.pieces {
+                bridgeRows.append((piece.cycle, index, [
+                    .text(piece.month.description), .date(piece.cycle), .text(line.key.channel.description), .text(line.key.kind.rawValue),
+                    .date(line.key.entry.effectiveFrom), .int(piece.messages), .int(piece.units), .exact(piece.exact),
+                    .money(piece.amount, digits: digits)]))
+            }
+        }
+        bridgeRows.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        try sink.table(sheet: L.bridge, ReportTable(record: "bridge", title: L.bridge, columns: Columns.bridge,
+                                                    rows: bridgeRows.map(\.2), totals: Columns.amountTotals))
+        try sink.table(sheet: L.daily, ReportTable(record: "daily", title: L.daily, columns: Columns.daily,
+                                                   rows: StatementReport.dailyRows(r.lines, digits: digits), totals: Columns.amountTotals))
+        guard let records else { return }
+        try sink.beginStream(sheet: L.details, record: "detail", columns: Columns.monthDetail)
+        try records { record, day in
+            try sink.streamRow([
+                .date(day), .dateTime(record.sentAt, offsetSeconds: clock.offset(at: record.sentAt)), .text(record.channel.description),
+                .text(record.status.rawValue), .text(record.reasonCode), .text(record.reasonText),
+                .text(record.fallbackOf == nil ? "direct" : "fallback"), .text(record.maskedRecipient), .text(record.category),
+                .int(record.units), .text(record.vendor), .text(record.messageID), record.vendorCost.map { .exact($0) } ?? .null])
+        }
+    }
+}
+
+/// One workbook for all accounts of a month: per account (grouped by currency, since KRW and
+/// USD never add up) the month totals, and per account and channel the counts.
+/// Written as `months/<YYYY-MM>/all-accounts.xlsx` and `.jsonl`.
+public struct MonthAllAccountsReport {
+    /// Per account, its reports for every condition.
+    public let accounts: [[MonthReport]]
+    public let month: CalendarMonth
+    public let asOf: Instant
+    public let timeZone: String
+    public var xlsxOptions = XLSXWriterOptions()
+
+    public static let stem = "all-accounts"
+
+    public init(month: CalendarMonth, asOf: Instant, timeZone: String, accounts: [[MonthReport]]) {
+        self.month = month
+        self.asOf = asOf
+        self.timeZone = timeZone
+        self.accounts = accounts
+    }
+
+    @discardableResult
+    public func write(to directory: String, formats: Set<ReportFormat>) throws -> [String] {
+        try ReportFiles.write(directory: directory, stem: Self.stem, formats: formats, language: .ko, options: xlsxOptions, render)
+    }
+
+    public func render(into sink: any ReportSink) throws {
+        let L = ReportLabels.self
+        typealias F = ReportColumn
+        var clock = ZoneClock(identifier: timeZone) ?? ZoneClock(identifier: "UTC")!
+        let fields: [(ReportColumn, ReportValue)] = [
+            F.field("schema", L.schema, .text("sendledger.months.jsonl/1")), F.field("month", L.month, .text(month.description)),
+            F.field("time_zone", L.timeZone, .text(timeZone)), F.field("as_of", L.asOf, .dateTime(asOf, offsetSeconds: clock.offset(at: asOf))),
+            F.field("accounts", L.accounts, .int(accounts.count)),
+        ]
+        var byCurrency: [String: [[ReportValue]]] = [:]
+        var channelRows: [[ReportValue]] = []
+        for reports in accounts {
+            guard let all = reports.first(where: { $0.condition == .all }) else { continue }
+            let digits = all.currencyDigits
+            func total(_ condition: MonthCondition) -> ReportValue {
+                .money(reports.first { $0.condition == condition }?.total ?? .zero, digits: digits)
+            }
+            byCurrency[all.currency, default: []].append([
+                .text(all.account), .text(all.accountName), .text(all.currency), .int(all.messages),
+                .int(all.channels.reduce(0) { $0 + $1.sent }), .int(all.channels.reduce(0) { $0 + $1.billedUnits }),
+                total(.all), total(.campaign), total(.oneTime)])
+            for channel in all.channels {
+                channelRows.append([.text(all.account), .text(all.currency)] + channel.values(digits: digits))
+            }
+        }
+        let tables = byCurrency.keys.sorted().map { currency in
+            ReportTable(record: "account", title: Label("\(L.accountsBlock.ko) — \(currency)", "\(L.accountsBlock.en) — \(currency)"),
+                        columns: Columns.account, rows: byCurrency[currency]!, totals: Columns.accountTotals)
+        }
+        try sink.summary(sheet: L.summary, title: "\(L.monthsTitle.ko) (\(month))", record: "months", fields: fields,
+                         tables: tables, closing: [])
+        try sink.table(sheet: L.byChannel, ReportTable(record: "account_channel", title: L.byChannel, columns: Columns.accountChannel,
+                                                       rows: channelRows))
+    }
+}
+
+/// Writing a report's formats, each atomically.
+enum ReportFiles {
+    static func write(directory: String, stem: String, formats: Set<ReportFormat>, language: ReportLanguage, options: XLSXWriterOptions,
+                      _ render: (any ReportSink) throws -> Void) throws -> [String] {
+        var paths: [String] = []
+        for format in formats.sorted() {
+            let path = "\(directory)/\(stem).\(format.rawValue)"
+            try AtomicOutput.write(path) { temporary in
+                let sink: any ReportSink = format == .xlsx
+                    ? try XLSXSink(path: temporary, language: language, options: options)
+                    : try JSONLSink(path: temporary)
+                try render(sink)
+                try sink.close()
+            }
+            paths.append(path)
+        }
+        return paths
+    }
+}
