@@ -4,7 +4,7 @@ import LedgerStore
 import Logging
 
 /// What a closing run did (or, dry, would do).
-public struct CloseResult: Hashable, Sendable {
+public struct CloseResult: Hashable, Sendable, Codable {
     /// Statements closed by this run (revision 1), by account then cycle.
     public var closed: [ClosedStatement] = []
     /// Adjustment lines written onto open cycles, by account.

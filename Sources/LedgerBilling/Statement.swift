@@ -168,7 +168,7 @@ public struct Statement: Hashable, Sendable, Codable {
 }
 
 /// A statement as closed and stored: its canonical bytes and their SHA-256.
-public struct ClosedStatement: Hashable, Sendable {
+public struct ClosedStatement: Hashable, Sendable, Codable {
     public var statement: Statement
     public var canonicalJSON: [UInt8]
     public var checksum: String

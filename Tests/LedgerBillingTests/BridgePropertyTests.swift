@@ -107,3 +107,28 @@ struct BridgePropertyTests {
         #expect(bridge.violation() != nil)
     }
 }
+
+@Suite("Anchor changes (property tests)")
+struct AnchorChangePropertyTests {
+    @Test("with up to two anchor changes, cycles tile the days, start on anchor dates, and none exceeds a month")
+    func tiling() async {
+        await propertyCheck(count: 300, input: Gen.int(in: 1...31), Gen.int(in: 1...31), Gen.int(in: 0...364), Gen.int(in: 1...31), Gen.int(in: 0...364)) { initial, first, firstOffset, second, secondOffset in
+            let changes = [(day("2027-01-01").adding(days: firstOffset), first), (day("2027-01-01").adding(days: secondOffset), second)]
+                .filter { $0.0 != day("2027-01-01").adding(days: secondOffset) || $0.1 == second }
+            let schedule = AnchorSchedule(initial: AnchorDay(initial)!, changes: changes.map { .init(effective: $0.0, anchor: AnchorDay($0.1)!) })
+            let span = day("2026-12-01")..<day("2028-03-01")
+            let cycles = schedule.cycles(overlapping: span)
+            #expect(cycles.first!.start <= span.lowerBound && cycles.last!.end >= span.upperBound)
+            for (a, b) in zip(cycles, cycles.dropFirst()) { #expect(a.end == b.start) }
+            for cycle in cycles {
+                #expect(cycle.start.days(until: cycle.end) <= 31, "\(cycle) longer than a month")
+                let anchor = schedule.anchor(on: cycle.start)
+                #expect(cycle.start == anchor.date(in: cycle.start.calendarMonth) || changes.contains { $0.0 <= cycle.start },
+                        "\(cycle) does not start on an anchor date")
+                // Every day maps back to its cycle.
+                #expect(schedule.cycle(containing: cycle.start) == cycle)
+                #expect(schedule.cycle(containing: cycle.end.adding(days: -1)) == cycle)
+            }
+        }
+    }
+}
