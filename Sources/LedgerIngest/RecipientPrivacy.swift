@@ -63,6 +63,12 @@ public struct RecipientPrivacy: @unchecked Sendable {
         return (masking ? RecipientMask.mask(utf8: bytes) : String(decoding: bytes, as: UTF8.self), hash)
     }
 
+    /// Phone numbers compared by digits (010-1234-5678 = 01012345678); addresses lower-cased.
+    static func normalize(_ raw: String) -> String {
+        if raw.contains("@") { return raw.lowercased() }
+        return String(decoding: raw.utf8.filter { $0 >= 48 && $0 <= 57 }, as: UTF8.self)
+    }
+
     static func hex(_ bytes: some Collection<UInt8>) -> String {
         let digits: StaticString = "0123456789abcdef"
         return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
