@@ -63,7 +63,8 @@ public struct AccountDirectory: Sendable {
             var fields = AccountFields()
             fields.id = try table.requiredString("id")
             fields.name = try table.string("name")
-            if let anchor = try table.int("anchor_day") { fields.anchorDay = String(anchor) } else if let text = try? table.string("anchor_day") { fields.anchorDay = text }
+            // Any non-integer value is kept as text so the error names it.
+            if table.has("anchor_day") { fields.anchorDay = (try? table.int("anchor_day")).flatMap { $0 }.map(String.init) ?? table.raw("anchor_day") }
             fields.timeZone = try table.string("time_zone")
             fields.plan = try table.string("plan")
             fields.currency = try table.string("currency")

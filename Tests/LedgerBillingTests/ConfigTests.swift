@@ -67,6 +67,8 @@ struct ConfigTests {
 
     @Test("config errors name file, key or row, and value", arguments: [
         ("[[account]]\nid = \"a\"\nanchor_day = 32\nplan = \"std\"", "account[0].anchor_day", "32"),
+        ("[[account]]\nid = \"a\"\nanchor_day = \"x\"\nplan = \"std\"", "account[0].anchor_day", "x"),
+        ("[[account]]\nid = \"a\"\nplan = \"std\"", "account[0].anchor_day", ""),
         ("[[account]]\nid = \"a\"\nanchor_day = 1\nplan = \"std\"\ntime_zone = \"Mars/Base\"", "account[0].time_zone", "Mars/Base"),
         ("[[account]]\nid = \"a\"\nanchor_day = 1\nplan = \"std\"\ncurrency = \"XYZ\"", "account[0].currency", "XYZ"),
         ("[[account]]\nid = \"a\"\nanchor_day = 1\nplan = \"std\"\nrounding = \"up\"", "account[0].rounding", "up"),
