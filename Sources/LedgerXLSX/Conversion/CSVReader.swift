@@ -11,12 +11,25 @@ final class CSVReader {
     private let path: String
     private let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 20)
     private let chunkSize = 1 << 20
-    private var length = 0
-    private var position = 0
-    private var eof = false
-    private var started = false
-    private(set) var line = 1
-    private var field: [UInt8] = []
+    // Per-byte state behind a pointer (no exclusivity checks on the hot path).
+    private struct State {
+        var length = 0
+        var position = 0
+        var eof = false
+        var started = false
+        var line = 1
+        var field: [UInt8] = []
+    }
+    private let state: UnsafeMutablePointer<State> = {
+        let p = UnsafeMutablePointer<State>.allocate(capacity: 1)
+        p.initialize(to: State())
+        return p
+    }()
+    private var length: Int { get { state.pointee.length } set { state.pointee.length = newValue } }
+    private var position: Int { get { state.pointee.position } set { state.pointee.position = newValue } }
+    private var eof: Bool { get { state.pointee.eof } set { state.pointee.eof = newValue } }
+    private var started: Bool { get { state.pointee.started } set { state.pointee.started = newValue } }
+    private(set) var line: Int { get { state.pointee.line } set { state.pointee.line = newValue } }
 
     init(path: String) throws(XLSXError) {
         self.path = path
@@ -27,9 +40,21 @@ final class CSVReader {
     deinit {
         close(fd)
         chunk.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
-    private func byte() throws(XLSXError) -> UInt8? {
+    @inline(__always) private func byte() throws(XLSXError) -> UInt8? {
+        let s = state
+        if s.pointee.position < s.pointee.length {
+            let b = chunk[s.pointee.position]
+            s.pointee.position += 1
+            return b
+        }
+        return try refill()
+    }
+
+    private func refill() throws(XLSXError) -> UInt8? {
         if position == length {
             if eof { return nil }
             let n = read(fd, chunk, chunkSize)
@@ -62,21 +87,21 @@ final class CSVReader {
         }
         guard try peek() != nil else { return nil }
         var fields: [String] = []
-        field.removeAll(keepingCapacity: true)
+        state.pointee.field.removeAll(keepingCapacity: true)
         let recordLine = line
         var quoted = false
         var atFieldStart = true
         while true {
             guard let b = try byte() else {
                 if quoted { throw XLSXError(.badCSV(line: recordLine, "quoted field never closed"), file: path) }
-                fields.append(String(decoding: field, as: UTF8.self))
+                fields.append(String(decoding: state.pointee.field, as: UTF8.self))
                 return fields
             }
             if quoted {
                 if b == UInt8(ascii: "\"") {
                     if try peek() == UInt8(ascii: "\"") {
                         _ = try byte()
-                        field.append(b)
+                        state.pointee.field.append(b)
                     } else {
                         quoted = false
                         let after = try peek()
@@ -86,7 +111,7 @@ final class CSVReader {
                     }
                 } else {
                     if b == 10 { line += 1 }
-                    field.append(b)
+                    state.pointee.field.append(b)
                 }
                 continue
             }
@@ -95,16 +120,16 @@ final class CSVReader {
                 quoted = true
                 atFieldStart = false
             case UInt8(ascii: ","):
-                fields.append(String(decoding: field, as: UTF8.self))
-                field.removeAll(keepingCapacity: true)
+                fields.append(String(decoding: state.pointee.field, as: UTF8.self))
+                state.pointee.field.removeAll(keepingCapacity: true)
                 atFieldStart = true
             case 13, 10:
                 if b == 13, try peek() == 10 { _ = try byte() }
                 line += 1
-                fields.append(String(decoding: field, as: UTF8.self))
+                fields.append(String(decoding: state.pointee.field, as: UTF8.self))
                 return fields
             default:
-                field.append(b)
+                state.pointee.field.append(b)
                 atFieldStart = false
             }
         }

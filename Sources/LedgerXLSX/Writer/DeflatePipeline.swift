@@ -59,7 +59,12 @@ final class DeflatePipeline: @unchecked Sendable {
         while true {
             condition.lock()
             while full.isEmpty && !stopping { condition.wait() }
-            if full.isEmpty && stopping { condition.unlock(); return }
+            if full.isEmpty && stopping {
+                // The thread's closure holds the pipeline: drop the thread so both can go.
+                thread = nil
+                condition.unlock()
+                return
+            }
             let buffer = full.removeFirst()
             busy = true
             condition.unlock()

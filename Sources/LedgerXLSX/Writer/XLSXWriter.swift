@@ -1,4 +1,9 @@
 import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Options for a whole workbook.
 public struct XLSXWriterOptions: Sendable {
@@ -57,8 +62,6 @@ public final class XLSXWriter {
         var baseName: String
         var part: Int
         var options: XLSXSheetOptions
-        var rows = 0
-        var columns = 0
         var continuation = 1
     }
 
@@ -72,16 +75,24 @@ public final class XLSXWriter {
     let logger: Logger
     private let zip: ZipWriter
     private let pipeline: DeflatePipeline
-    private var buffer: ByteBuffer
+    /// The state touched per row and per cell, behind a pointer: stored `var`s of a class
+    /// would cost a dynamic exclusivity check on each access.
+    private struct Hot {
+        var buffer: ByteBuffer
+        var rows = 0
+        var columns = 0
+        var sharedStrings: [String] = []
+        var sharedIndex: [UTF8Key: Int] = [:]
+        var sharedUses = 0
+    }
+    private let hot: UnsafeMutablePointer<Hot>
+    private var buffer: ByteBuffer { hot.pointee.buffer }
     private let flushSize = 1 << 18
     private var sheet: Sheet?
     private var finished: [FinishedSheet] = []
     private var usedNames: Set<String> = []
     private var styles: [XLSXStyle] = XLSXStyleID.presets
     private var styleIndex: [XLSXStyle: XLSXStyleID] = [:]
-    private var sharedStrings: [String] = []
-    private var sharedIndex: [String: Int] = [:]
-    private var sharedUses = 0
     private var truncatedCells = 0
     private var closed = false
     private let rowDigits = ByteBuffer(capacity: 16)
@@ -97,11 +108,16 @@ public final class XLSXWriter {
         let output = try FileZipOutput(path: path)
         zip = ZipWriter(output: output, level: Int32(max(1, min(9, options.compressionLevel))))
         pipeline = DeflatePipeline(zip: zip, bufferSize: flushSize + (1 << 16))
-        buffer = try pipeline.take()
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: Hot(buffer: try pipeline.take()))
         for (i, style) in styles.enumerated() { styleIndex[style] = XLSXStyleID(UInt16(i)) }
     }
 
-    deinit { pipeline.stop() }
+    deinit {
+        pipeline.stop()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
+    }
 
     /// The id for a style, registering it on first use.
     public func style(_ style: XLSXStyle) -> XLSXStyleID {
@@ -130,7 +146,7 @@ public final class XLSXWriter {
     public func addRow(_ cells: [XLSXCell]) throws(XLSXError) {
         guard sheet != nil else { throw XLSXError(closed ? .writerClosed : .noSheetStarted, file: path) }
         if cells.count > 16_384 { throw XLSXError(.tooManyColumns(cells.count), file: path) }
-        if sheet!.rows >= options.maxRowsPerSheet { try continueSheet() }
+        if hot.pointee.rows >= options.maxRowsPerSheet { try continueSheet() }
         try writeRow(cells)
     }
 
@@ -162,6 +178,8 @@ public final class XLSXWriter {
         try pipeline.drain()
         try zip.beginEntry("xl/worksheets/sheet\(new.part).xml")
         sheet = new
+        hot.pointee.rows = 0
+        hot.pointee.columns = 0
         let o = new.options
         let out = buffer
         out.append(XLSXParts.xmlDeclaration)
@@ -219,9 +237,9 @@ public final class XLSXWriter {
         var filter: String?
         let o = current.options
         if o.autoFilter {
-            let columns = max(current.columns, o.header?.count ?? 0, 1)
+            let columns = max(hot.pointee.columns, o.header?.count ?? 0, 1)
             let last = XMLText.columnName(columns - 1)
-            let rows = max(current.rows, 1)
+            let rows = max(hot.pointee.rows, 1)
             out.append("<autoFilter ref=\"A1:")
             out.append(string: last)
             out.append(decimal: rows)
@@ -239,16 +257,17 @@ public final class XLSXWriter {
     }
 
     @inline(__always) private func flush() throws(XLSXError) {
-        try pipeline.submit(buffer)
-        buffer = try pipeline.take()
+        try pipeline.submit(hot.pointee.buffer)
+        hot.pointee.buffer = try pipeline.take()
     }
 
     // MARK: - Rows and cells
 
     private func writeRow(_ cells: [XLSXCell]) throws(XLSXError) {
-        sheet!.rows += 1
-        let rowNumber = sheet!.rows
-        if cells.count > sheet!.columns { sheet!.columns = cells.count }
+        let h = hot
+        h.pointee.rows += 1
+        let rowNumber = h.pointee.rows
+        if cells.count > h.pointee.columns { h.pointee.columns = cells.count }
         rowDigits.removeAll()
         rowDigits.append(decimal: rowNumber)
         let out = buffer
@@ -330,27 +349,29 @@ public final class XLSXWriter {
             if length > 32_767 {
                 if options.longText == .refuse {
                     throw XLSXError(.cellTooLong(length: length, limit: 32_767), file: path,
-                                    part: "\(sheet!.name)!\(XMLText.columnName(column))\(sheet!.rows)")
+                                    part: "\(sheet!.name)!\(XMLText.columnName(column))\(hot.pointee.rows)")
                 }
                 text = XLSXSheetName.truncated(text, to: 32_767)
                 truncatedCells += 1
                 if truncatedCells <= 10 {
                     logger.warning("cell truncated to 32,767 characters", metadata: [
                         "file.path": "\(path)", "sheet.name": "\(sheet!.name)",
-                        "cell": "\(XMLText.columnName(column))\(sheet!.rows)", "cell.length": "\(length)"])
+                        "cell": "\(XMLText.columnName(column))\(hot.pointee.rows)", "cell.length": "\(length)"])
                 }
             }
         }
         cellStart(column, style, to: out)
         if text.utf8.count <= options.sharedStringMaxBytes {
-            var index = sharedIndex[text]
-            if index == nil, sharedStrings.count < options.sharedStringLimit {
-                index = sharedStrings.count
-                sharedIndex[text] = index
-                sharedStrings.append(text)
+            let h = hot
+            let key = UTF8Key(text)
+            var index = h.pointee.sharedIndex[key]
+            if index == nil, h.pointee.sharedStrings.count < options.sharedStringLimit {
+                index = h.pointee.sharedStrings.count
+                h.pointee.sharedIndex[key] = index
+                h.pointee.sharedStrings.append(text)
             }
             if let index {
-                sharedUses += 1
+                h.pointee.sharedUses += 1
                 out.append(" t=\"s\"><v>")
                 out.append(decimal: index)
                 out.append("</v></c>")
@@ -371,11 +392,11 @@ public final class XLSXWriter {
         let out = ByteBuffer(capacity: 1 << 17)
         out.append(XLSXParts.xmlDeclaration)
         out.append("<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"")
-        out.append(decimal: sharedUses)
+        out.append(decimal: hot.pointee.sharedUses)
         out.append("\" uniqueCount=\"")
-        out.append(decimal: sharedStrings.count)
+        out.append(decimal: hot.pointee.sharedStrings.count)
         out.append("\">")
-        for text in sharedStrings {
+        for text in hot.pointee.sharedStrings {
             out.append("<si><t")
             if XMLText.needsPreserve(text) { out.append(" xml:space=\"preserve\"") }
             out.append(UInt8(ascii: ">"))
@@ -506,4 +527,29 @@ public final class XLSXWriter {
 enum XLSXParts {
     static let xmlDeclaration: StaticString = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
     static let rootRels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+}
+
+/// A String keyed by its UTF-8 bytes: hashing the bytes skips the Unicode normalization that
+/// String's own hashing does (a measured cost with Korean text), and two spellings of the same
+/// text stay two entries, each written back byte for byte.
+struct UTF8Key: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    func hash(into hasher: inout Hasher) {
+        if text.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
+            var copy = text
+            copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool {
+        let same: Bool? = lhs.text.utf8.withContiguousStorageIfAvailable { a in
+            rhs.text.utf8.withContiguousStorageIfAvailable { b in
+                a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            }
+        } ?? nil
+        return same ?? lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    }
 }
