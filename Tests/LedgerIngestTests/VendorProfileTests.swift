@@ -337,3 +337,52 @@ struct VendorProfileRuleTests {
         for name in names { _ = try VendorProfile.load(path: folder + "/" + name) }
     }
 }
+
+@Suite("Vendor profiles: ingest into the ledger")
+struct VendorIngestTests {
+    /// Sendon's profile reading UTF-8 (the shipped one reads CP949).
+    private func sendonUTF8() throws -> VendorProfile {
+        var profile = try shippedProfile("sendon")
+        profile.format = .csv(.init())
+        return profile
+    }
+
+    private let head = "발송 요청 일시,메시지 유형,메시지 본문,발신정보,수신번호,처리상태,발송 현황\n"
+
+    @Test("the same file twice is a no-op; a corrected re-export applies as updates") func reexport() throws {
+        let scratch = try Scratch()
+        let store = try scratch.ledger()
+        let ingestor = scratch.ingestor(store)
+        let format = try sendonUTF8().recordFormat
+        let first = try scratch.write("a.csv", head + """
+            2026-10-02 09:00:12,SMS,안내,02-1588-1234,010-2345-6789,진행중,발송중
+            2026-10-02 09:00:13,SMS,안내,02-1588-1234,010-2345-6780,처리완료,성공
+
+            """)
+        guard case .ingested(let counts) = try ingestor.ingest(path: first, format: format, accountFromFolder: "acme").outcome else {
+            Issue.record("not ingested"); return
+        }
+        #expect(counts.inserted == 2 && counts.rejected == 0)
+        guard case .alreadyIngested = try ingestor.ingest(path: first, format: format, accountFromFolder: "acme").outcome else {
+            Issue.record("the same file was ingested twice"); return
+        }
+        let corrected = try scratch.write("b.csv", head + """
+            2026-10-02 09:00:12,SMS,안내,02-1588-1234,010-2345-6789,처리완료,실패 (환급대상)
+            2026-10-02 09:00:13,SMS,안내,02-1588-1234,010-2345-6780,처리완료,성공
+
+            """)
+        guard case .ingested(let again) = try ingestor.ingest(path: corrected, format: format, accountFromFolder: "acme").outcome else {
+            Issue.record("not ingested"); return
+        }
+        #expect(again.inserted == 0 && again.updated == 1 && again.unchanged == 1)
+        #expect(try store.counts().deliveries == 2)
+    }
+
+    @Test("a row without an account (no folder, no column) is a reject naming the field") func noAccount() throws {
+        let scratch = try Scratch()
+        let path = try scratch.write("a.csv", head + "2026-10-02 09:00:12,SMS,안내,02-1588-1234,010-2345-6789,처리완료,성공\n")
+        let result = try read(try sendonUTF8(), path)
+        #expect(result.rejects.map(\.field) == ["account"])
+        #expect(result.rejects.first?.reason == .missing)
+    }
+}

@@ -28,6 +28,8 @@ final class CompiledRule {
     private var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 256)
     /// The last table hit (statuses and channels repeat row after row).
     private var lastHit = -1
+    /// The last text decoded (values repeat row after row).
+    var cache = RepeatedText()
 
     init(_ rule: FieldRule, field: String, slots: [String: Int]) {
         self.field = field
@@ -131,10 +133,36 @@ final class ProfileRowMapper {
     let rules: [String: CompiledRule]
     let nulls: [[UInt8]]
     let fallbackStatus: CompiledRule?
+    let r_account: CompiledRule?
+    let r_message_id: CompiledRule?
+    let r_batch_id: CompiledRule?
+    let r_sent_at: CompiledRule?
+    let r_completed_at: CompiledRule?
+    let r_channel: CompiledRule?
+    let r_status: CompiledRule?
+    let r_refundable: CompiledRule?
+    let r_reason_code: CompiledRule?
+    let r_reason_text: CompiledRule?
+    let r_units: CompiledRule?
+    let r_category: CompiledRule?
+    let r_sender: CompiledRule?
+    let r_recipient: CompiledRule?
+    let r_fallback_of: CompiledRule?
+    let r_vendor_cost: CompiledRule?
+    let r_body: CompiledRule?
+    let r_day: CompiledRule?
+    let r_template: CompiledRule?
+    let r_total: CompiledRule?
+    let r_success: CompiledRule?
+    let r_failure: CompiledRule?
+    let r_fallback_success: CompiledRule?
+    let r_fallback_failure: CompiledRule?
+    let r_amount: CompiledRule?
     let fallbackChannel: CompiledRule?
-    private var texts: [String: RepeatedText] = [:]
     private var channels: [String: Channel] = [:]
     private var occurrences: [UInt64: UInt32] = [:]
+    private var normalized: [UInt8] = []
+    private lazy var vendorBytes: [UInt8] = Array(profile.vendor.utf8) + [0]
     private let earliest = Instant(date: LocalDate(year: 2000, month: 1, day: 1)!)
     private let latest = Instant(date: LocalDate(year: 2100, month: 1, day: 1)!)
 
@@ -146,6 +174,31 @@ final class ProfileRowMapper {
         var rules: [String: CompiledRule] = [:]
         for (field, rule) in profile.fields { rules[field] = CompiledRule(rule, field: field, slots: slots) }
         self.rules = rules
+        r_account = rules["account"]
+        r_message_id = rules["message_id"]
+        r_batch_id = rules["batch_id"]
+        r_sent_at = rules["sent_at"]
+        r_completed_at = rules["completed_at"]
+        r_channel = rules["channel"]
+        r_status = rules["status"]
+        r_refundable = rules["refundable"]
+        r_reason_code = rules["reason_code"]
+        r_reason_text = rules["reason_text"]
+        r_units = rules["units"]
+        r_category = rules["category"]
+        r_sender = rules["sender"]
+        r_recipient = rules["recipient"]
+        r_fallback_of = rules["fallback_of"]
+        r_vendor_cost = rules["vendor_cost"]
+        r_body = rules["body"]
+        r_day = rules["day"]
+        r_template = rules["template"]
+        r_total = rules["total"]
+        r_success = rules["success"]
+        r_failure = rules["failure"]
+        r_fallback_success = rules["fallback_success"]
+        r_fallback_failure = rules["fallback_failure"]
+        r_amount = rules["amount"]
         nulls = profile.nullValues.map { Array($0.utf8) }
         fallbackStatus = profile.fallback.map { CompiledRule($0.status, field: "fallback.status", slots: slots) }
         fallbackChannel = profile.fallback?.channel.map { CompiledRule($0, field: "fallback.channel", slots: slots) }
@@ -163,8 +216,8 @@ final class ProfileRowMapper {
     }
 
     /// Text of a field through its value table and `otherwise`; nil when empty.
-    private func text(_ field: String, _ row: ProfileRow, required: Bool = false) throws(Reject) -> String? {
-        guard let rule = rules[field] else {
+    private func text(_ rule: CompiledRule?, _ field: String, _ row: ProfileRow, required: Bool = false) throws(Reject) -> String? {
+        guard let rule else {
             if required { throw reject(row, field, nil, .missing) }
             return nil
         }
@@ -186,12 +239,12 @@ final class ProfileRowMapper {
             guard let input = String(validating: bytes, as: UTF8.self) else { throw reject(row, field, bytes, .invalidUTF8) }
             return otherwise.replacingOccurrences(of: "{}", with: input)
         }
-        guard let value = texts[field, default: RepeatedText()].string(bytes) else { throw reject(row, field, bytes, .invalidUTF8) }
+        guard let value = rule.cache.string(bytes) else { throw reject(row, field, bytes, .invalidUTF8) }
         return value
     }
 
-    private func time(_ field: String, _ row: ProfileRow, required: Bool) throws(Reject) -> Instant? {
-        guard let rule = rules[field] else {
+    private func time(_ rule: CompiledRule?, _ field: String, _ row: ProfileRow, required: Bool) throws(Reject) -> Instant? {
+        guard let rule else {
             if required { throw reject(row, field, nil, .missing) }
             return nil
         }
@@ -212,8 +265,8 @@ final class ProfileRowMapper {
         return instant
     }
 
-    private func number(_ field: String, _ row: ProfileRow) throws(Reject) -> Int64? {
-        guard let rule = rules[field] else { return nil }
+    private func number(_ rule: CompiledRule?, _ field: String, _ row: ProfileRow) throws(Reject) -> Int64? {
+        guard let rule else { return nil }
         let (bytes, _, miss) = rule.extract(row, nulls: nulls)
         if miss { throw reject(row, field, nil, .unreadable("does not match the profile's regex")) }
         guard let bytes else { return nil }
@@ -266,7 +319,7 @@ final class ProfileRowMapper {
             guard case .text(let mapped)? = rule.lookup(bytes) else { throw reject(row, field, bytes, .unknownChannel) }
             name = mapped
         } else {
-            guard let text = texts[field, default: RepeatedText()].string(bytes) else { throw reject(row, field, bytes, .invalidUTF8) }
+            guard let text = rule.cache.string(bytes) else { throw reject(row, field, bytes, .invalidUTF8) }
             name = text
         }
         if let cached = channels[name] { return cached }
@@ -306,15 +359,15 @@ final class ProfileRowMapper {
     }
 
     private func mapDetailRows(_ row: ProfileRow, _ emit: (RowResult) throws -> Void) throws {
-        var account = try text("account", row)
+        var account = try text(r_account, "account", row)
         if account == nil { account = context.accountFromFolder }
         guard let account else { throw reject(row, "account", nil, .missing) }
-        let sentAt = try time("sent_at", row, required: true)!
-        let completedAt = try time("completed_at", row, required: false)
-        let channel = try self.channel(rules["channel"], field: "channel", row)
+        let sentAt = try time(r_sent_at, "sent_at", row, required: true)!
+        let completedAt = try time(r_completed_at, "completed_at", row, required: false)
+        let channel = try self.channel(r_channel, field: "channel", row)
 
-        let reasonCode = try text("reason_code", row)
-        var reasonText = try text("reason_text", row)
+        let reasonCode = try text(r_reason_code, "reason_code", row)
+        var reasonText = try text(r_reason_text, "reason_text", row)
         var outcome: (DeliveryStatus, Bool)?
         if let reasonCode, let table = profile.reasonCodes {
             if let entry = table.entry(for: reasonCode) {
@@ -324,22 +377,22 @@ final class ProfileRowMapper {
                 throw reject(row, "reason_code", text: reasonCode, .unknownStatus)
             }
         }
-        if outcome == nil { outcome = try status(rules["status"], field: "status", row, required: true) }
+        if outcome == nil { outcome = try status(r_status, field: "status", row, required: true) }
         var (status, refundable) = outcome!
-        if let flag = try text("refundable", row) {
+        if let flag = try text(r_refundable, "refundable", row) {
             switch flag.lowercased() {
             case "true", "yes", "y", "1": refundable = true
             case "false", "no", "n", "0": refundable = false
             default: throw reject(row, "refundable", text: flag, .badBoolean)
             }
         }
-        let units = try number("units", row) ?? 1
-        let category = try text("category", row)
-        let sender = try text("sender", row)
-        let batchID = try text("batch_id", row)
-        let fallbackOf = try text("fallback_of", row)
+        let units = try number(r_units, "units", row) ?? 1
+        let category = try text(r_category, "category", row)
+        let sender = try text(r_sender, "sender", row)
+        let batchID = try text(r_batch_id, "batch_id", row)
+        let fallbackOf = try text(r_fallback_of, "fallback_of", row)
         var vendorCost: Money?
-        if let rule = rules["vendor_cost"] {
+        if let rule = r_vendor_cost {
             let (bytes, _, _) = rule.extract(row, nulls: nulls)
             if let bytes {
                 do {
@@ -352,7 +405,7 @@ final class ProfileRowMapper {
             }
         }
         var recipientRaw: String?
-        if let rule = rules["recipient"] {
+        if let rule = r_recipient {
             let (bytes, _, _) = rule.extract(row, nulls: nulls)
             if let bytes {
                 guard let value = String(validating: bytes, as: UTF8.self) else { throw reject(row, "recipient", bytes, .invalidUTF8) }
@@ -360,8 +413,8 @@ final class ProfileRowMapper {
             }
         }
         let messageID: String
-        if rules["message_id"] != nil {
-            messageID = try text("message_id", row, required: true)!
+        if r_message_id != nil {
+            messageID = try text(r_message_id, "message_id", row, required: true)!
         } else {
             messageID = derivedID(account: account, sentAt: sentAt, recipient: recipientRaw, channel: channel, row: row)
         }
@@ -401,22 +454,49 @@ final class ProfileRowMapper {
     /// hash), plus an occurrence index so true repeats in one file stay distinct messages.
     /// The repeat count keeps 8 bytes of hash per row of the file (about 16 MB per million rows).
     private func derivedID(account: String, sentAt: Instant, recipient: String?, channel: Channel, row: ProfileRow) -> String {
+        // Bytes, not Strings: this runs once per row of reports without ids.
         var body = SHA256()
-        if let rule = rules["body"], let bytes = rule.extract(row, nulls: nulls).bytes {
+        if let rule = r_body, let bytes = rule.extract(row, nulls: nulls).bytes {
             body.update(bufferPointer: UnsafeRawBufferPointer(bytes))
         }
         let bodyHash = body.finalize()
         var key = SHA256()
-        let normalized = recipient.map(RecipientPrivacy.normalize) ?? ""
-        let text = "\(profile.vendor)\u{0}\(account)\u{0}\(sentAt.secondsSinceEpoch)\u{0}\(normalized)\u{0}\(channel.description)\u{0}"
-        key.update(data: Array(text.utf8))
+        vendorBytes.withUnsafeBytes { key.update(bufferPointer: $0) }
+        var text = account
+        text.withUTF8 { key.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { key.update(bufferPointer: $0) }
+        withUnsafeBytes(of: sentAt.secondsSinceEpoch.littleEndian) { key.update(bufferPointer: $0) }
+        // Recipients compared as RecipientPrivacy does: digits of a number, an address lower-cased.
+        normalized.removeAll(keepingCapacity: true)
+        normalized.append(0)
+        if let rule = r_recipient, let bytes = rule.extract(row, nulls: nulls).bytes {
+            if bytes.contains(UInt8(ascii: "@")) {
+                for byte in bytes { normalized.append(byte >= 65 && byte <= 90 ? byte + 32 : byte) }
+            } else {
+                for byte in bytes where byte >= 48 && byte <= 57 { normalized.append(byte) }
+            }
+        }
+        normalized.append(0)
+        normalized.withUnsafeBytes { key.update(bufferPointer: $0) }
+        var name = channel.description
+        name.withUTF8 { key.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         bodyHash.withUnsafeBytes { key.update(bufferPointer: $0) }
-        let digest = Array(key.finalize())
-        var prefix: UInt64 = 0
-        for k in 0..<8 { prefix = prefix << 8 | UInt64(digest[k]) }
-        let occurrence = (occurrences[prefix] ?? 0) + 1
-        occurrences[prefix] = occurrence
-        return RecipientPrivacy.hex(digest.prefix(16)) + "-\(occurrence)"
+        let digest = key.finalize()
+        return digest.withUnsafeBytes { raw -> String in
+            var prefix: UInt64 = 0
+            for k in 0..<8 { prefix = prefix << 8 | UInt64(raw[k]) }
+            let occurrence = (occurrences[prefix] ?? 0) + 1
+            occurrences[prefix] = occurrence
+            let digits: StaticString = "0123456789abcdef"
+            var out = [UInt8](repeating: 0, count: 32)
+            digits.withUTF8Buffer { hex in
+                for k in 0..<16 {
+                    out[2 * k] = hex[Int(raw[k] >> 4)]
+                    out[2 * k + 1] = hex[Int(raw[k] & 15)]
+                }
+            }
+            return String(decoding: out, as: UTF8.self) + "-" + String(occurrence)
+        }
     }
 
     // MARK: - Summaries
@@ -425,7 +505,7 @@ final class ProfileRowMapper {
         let grain: VendorSummaryRow.Grain
         switch profile.summaryGrain! {
         case .dayTemplate:
-            let rule = rules["day"]!
+            let rule = r_day!
             let (bytes, dateCell, _) = rule.extract(row, nulls: nulls)
             guard let bytes else { throw reject(row, "day", nil, .missing) }
             let parsed = dateCell ? TimeParser.excel(String(decoding: bytes, as: UTF8.self)) : rule.time?.parse(bytes)
@@ -435,12 +515,12 @@ final class ProfileRowMapper {
             case .instant(let instant)?: day = rule.zone!.localDate(of: instant)
             case nil: throw reject(row, "day", bytes, .badTime(format: rule.time?.format ?? "yyyy-MM-dd"))
             }
-            grain = .dayTemplate(day: day, template: try text("template", row, required: true)!)
+            grain = .dayTemplate(day: day, template: try text(r_template, "template", row, required: true)!)
         case .batch:
-            grain = .batch(try text("batch_id", row, required: true)!)
+            grain = .batch(try text(r_batch_id, "batch_id", row, required: true)!)
         }
         var amount: Money?
-        if let rule = rules["amount"], let bytes = rule.extract(row, nulls: nulls).bytes {
+        if let rule = r_amount, let bytes = rule.extract(row, nulls: nulls).bytes {
             do {
                 amount = try Money(parsingUTF8: bytes)
             } catch {
@@ -448,9 +528,9 @@ final class ProfileRowMapper {
             }
         }
         return VendorSummaryRow(
-            vendor: profile.vendor, grain: grain, total: try number("total", row), success: try number("success", row),
-            failure: try number("failure", row), fallbackSuccess: try number("fallback_success", row),
-            fallbackFailure: try number("fallback_failure", row), amount: amount,
+            vendor: profile.vendor, grain: grain, total: try number(r_total, "total", row), success: try number(r_success, "success", row),
+            failure: try number(r_failure, "failure", row), fallbackSuccess: try number(r_fallback_success, "fallback_success", row),
+            fallbackFailure: try number(r_fallback_failure, "fallback_failure", row), amount: amount,
             source: .init(fileSHA256: context.sha256, row: row.line))
     }
 }

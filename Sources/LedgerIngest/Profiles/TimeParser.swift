@@ -141,21 +141,28 @@ extension TimeParser {
 /// transition is one subtraction (the offset is cached for the last day seen).
 struct ZoneResolver {
     private var clock: ZoneClock
-    private var lastDate: LocalDate?
-    private var lastStart: Int64 = 0
-    private var lastUniform = false
+    /// Per local day: its start as an instant, and whether the day has no transition.
+    private var days: [Int: (start: Int64, uniform: Bool)] = [:]
+    private var lastDay = Int.min
+    private var last: (start: Int64, uniform: Bool) = (0, false)
 
     init(zone: TimeZone) { clock = ZoneClock(zone) }
 
     mutating func instant(_ date: LocalDate, _ secondOfDay: Int) -> Instant {
-        if date != lastDate {
-            let start = clock.instant(of: date).secondsSinceEpoch
-            let next = clock.instant(of: date.adding(days: 1)).secondsSinceEpoch
-            lastDate = date
-            lastStart = start
-            lastUniform = next - start == 86_400
+        let key = date.daysSinceEpoch
+        if key != lastDay {
+            if let known = days[key] {
+                last = known
+            } else {
+                let start = clock.instant(of: date).secondsSinceEpoch
+                let next = clock.instant(of: date.adding(days: 1)).secondsSinceEpoch
+                last = (start, next - start == 86_400)
+                if days.count > 20_000 { days.removeAll(keepingCapacity: true) }
+                days[key] = last
+            }
+            lastDay = key
         }
-        if lastUniform { return Instant(secondsSinceEpoch: lastStart + Int64(secondOfDay)) }
+        if last.uniform { return Instant(secondsSinceEpoch: last.start + Int64(secondOfDay)) }
         return clock.instant(of: date, secondOfDay: secondOfDay)
     }
 
