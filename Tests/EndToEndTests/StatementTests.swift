@@ -22,17 +22,13 @@ struct StatementTests {
     ]
     static let asOf = "2026-11-25"
 
-    /// A workspace with the canonical samples ingested. Only the canonical inbox is kept, so
-    /// vendor samples added later do not move these figures.
+    /// A workspace with the canonical samples ingested. `ingest`, not `run`: what a nightly
+    /// run closes, writes or revises as of its own day must not move these figures, and vendor
+    /// samples added later do not either.
     static func ingested() throws -> Workspace {
         let workspace = try Workspace()
-        let inbox = workspace.url.appendingPathComponent("samples/inbox")
-        for folder in try FileManager.default.contentsOfDirectory(atPath: inbox.path) where folder != "canonical" {
-            try FileManager.default.removeItem(at: inbox.appendingPathComponent(folder))
-        }
-        // Ingest only: the nightly run would also close cycles and write their statements.
-        let run = try workspace.run("ingest", "samples/inbox/canonical")
-        try #require(run.status == 0, "\(run.stderr)")
+        let ingest = try workspace.run("ingest", "samples/inbox/canonical")
+        try #require(ingest.status == 0, "\(ingest.stderr)")
         return workspace
     }
 
@@ -60,7 +56,7 @@ struct StatementTests {
         let month = try workspace.run("report", "month", "--month", "2026-10", "--details", "--as-of", Self.asOf)
         #expect(month.status == 0, "\(month.stderr)")
         let out = workspace.url.appendingPathComponent("out")
-        let produced = Self.files(under: out)
+        let produced = Self.files(under: out).filter { $0.hasPrefix("statements/") || $0.hasPrefix("months/") || $0.hasPrefix("refunds/") }
         #expect(produced.contains("months/2026-10/all-accounts.xlsx"))
         #expect(produced.contains("refunds/sendon/2026-10.xlsx"))
         if Self.regenerate {

@@ -85,3 +85,19 @@ struct FixtureTests {
         #expect(XLSXNumberFormats.isDate(code: code) == isDate)
     }
 }
+
+@Suite("Reading unusual but valid XML")
+struct HandmadeFixtureTests {
+    @Test("prefixed elements, rows and cells without references, ISO dates, CDATA, phonetic runs, absolute targets")
+    func handmade() throws {
+        let path = fixture("handmade.xlsx")
+        let reader = try XLSXReader(path: path)
+        #expect(reader.sheets.map(\.name) == ["Prefixed"])
+        #expect(reader.sheets.first?.part == "xl/worksheets/Data.xml")
+        #expect(try readAll(path) == [
+            XLSXRow(number: 1, cells: [.string("first"), .string("rich "), .string("2026-11-25T10:00:00")]),
+            XLSXRow(number: 2, cells: [.string("first!"), .number("12.5"), .string("inline")]),
+            XLSXRow(number: 5, cells: [.empty, .empty, .error("#N/A"), .bool(false)]),
+        ])
+    }
+}

@@ -22,7 +22,6 @@ final class SharedStringArena: @unchecked Sendable {
 
     var bytes: [UInt8] { storage.pointee.bytes }
     var byteCount: Int { storage.pointee.bytes.count }
-    private var ends: [UInt32] { storage.pointee.ends }
 
     var count: Int { storage.pointee.ends.count }
 

@@ -373,18 +373,19 @@ private func sheetStart(_ ctx: UnsafeMutableRawPointer?, _ localname: UnsafePoin
                         _ uri: UnsafePointer<xmlChar>?, _ nbNamespaces: Int32, _ namespaces: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
                         _ nbAttributes: Int32, _ nbDefaulted: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
     guard let ctx, let localname else { return }
-    Unmanaged<SheetHandler>.fromOpaque(ctx).takeUnretainedValue().start(localname, Int(nbAttributes), attributes)
+    // Guaranteed reference: the cursor keeps the handler alive; no retain/release per callback.
+    Unmanaged<SheetHandler>.fromOpaque(ctx)._withUnsafeGuaranteedRef { $0.start(localname, Int(nbAttributes), attributes) }
 }
 
 private func sheetEnd(_ ctx: UnsafeMutableRawPointer?, _ localname: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?,
                       _ uri: UnsafePointer<xmlChar>?) {
     guard let ctx, let localname else { return }
-    Unmanaged<SheetHandler>.fromOpaque(ctx).takeUnretainedValue().end(localname)
+    Unmanaged<SheetHandler>.fromOpaque(ctx)._withUnsafeGuaranteedRef { $0.end(localname) }
 }
 
 private func sheetCharacters(_ ctx: UnsafeMutableRawPointer?, _ ch: UnsafePointer<xmlChar>?, _ len: Int32) {
     guard let ctx, let ch else { return }
-    Unmanaged<SheetHandler>.fromOpaque(ctx).takeUnretainedValue().characters(ch, Int(len))
+    Unmanaged<SheetHandler>.fromOpaque(ctx)._withUnsafeGuaranteedRef { $0.characters(ch, Int(len)) }
 }
 
 @inline(__always) func parseInt(_ b: UnsafeBufferPointer<UInt8>) -> Int? {

@@ -7,8 +7,8 @@ import Darwin
 
 /// Options for a whole workbook.
 public struct XLSXWriterOptions: Sendable {
-    /// zlib level. 1 measured fastest for sheet XML at a modest size cost (see the README of
-    /// this module's tests); 6 is zlib's default.
+    /// zlib level. Measured on 1M x 11 cells (from-csv): level 1 took 11.7 s and wrote 61 MB,
+    /// level 6 took 35.8 s for 48 MB. Deflate is the longest stage of writing, so 1 it is.
     public var compressionLevel: Int = 1
     /// Distinct strings kept in the shared-string table; later new strings are written inline,
     /// so memory stays bounded however many rows come.

@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,8 +27,18 @@ final class ZipArchive {
     private let fd: Int32
     private let fileSize: UInt64
     private var directoryStart: UInt64 = 0
-    /// Inflated bytes handed out so far, over all entries (zip-bomb budget).
-    var totalInflated: UInt64 = 0
+    /// Inflated bytes handed out so far, over all entries (zip-bomb budget). Entries of one
+    /// archive may inflate on different threads (each sheet cursor has its own), hence the lock.
+    private var inflated: UInt64 = 0
+    private let inflatedLock = NSLock()
+
+    /// Adds to the archive's inflated total and returns the new total.
+    func addInflated(_ n: UInt64) -> UInt64 {
+        inflatedLock.lock()
+        defer { inflatedLock.unlock() }
+        inflated += n
+        return inflated
+    }
 
     init(path: String, limits: XLSXLimits) throws(XLSXError) {
         self.path = path

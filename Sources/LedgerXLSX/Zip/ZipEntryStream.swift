@@ -8,6 +8,7 @@ final class ZipEntryStream {
     private var nextRead: UInt64
     private var compressedLeft: UInt64
     private var produced: UInt64 = 0
+    private var archiveTotal: UInt64 = 0
     private var crc: uLong = crc32(0, nil, 0)
     private var finished = false
     private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
@@ -95,13 +96,13 @@ final class ZipEntryStream {
         guard n > 0 else { return }
         crc = crc32(crc, buffer, uInt(n))
         produced += UInt64(n)
-        archive.totalInflated += UInt64(n)
+        archiveTotal = archive.addInflated(UInt64(n))
     }
 
     private func check() throws(XLSXError) {
         let limits = archive.limits
         if produced > limits.maxPartSize { throw fail(.entryTooLarge(size: produced, limit: limits.maxPartSize)) }
-        if archive.totalInflated > limits.maxTotalSize { throw fail(.totalSizeTooLarge(limit: limits.maxTotalSize)) }
+        if archiveTotal > limits.maxTotalSize { throw fail(.totalSizeTooLarge(limit: limits.maxTotalSize)) }
         let consumed = entry.compressedSize - compressedLeft
         if produced > limits.ratioThreshold, produced / max(consumed, 1) > UInt64(limits.maxCompressionRatio) {
             throw fail(.compressionRatioTooHigh(limit: limits.maxCompressionRatio))

@@ -180,6 +180,29 @@ def hostile(folder):
     write_zip(j("malformed.xlsx"), parts(**{"xl/worksheets/sheet1.xml": SHEET.replace("</row>", "")}))
 
 
+def handmade(path):
+    """What strict or unusual writers do: prefixed SpreadsheetML elements, rows and cells
+    without references, an ISO date cell (t="d"), a formula's cached string, CDATA, an inline
+    rich string with a phonetic run, an absolute relationship target, differently cased part."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    wb = (f'<?xml version="1.0" encoding="UTF-8"?><x:workbook xmlns:x="{ns}" '
+          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+          '<x:workbookPr date1904="false"/><x:sheets><x:sheet name="Prefixed" sheetId="7" r:id="rId9"/></x:sheets></x:workbook>')
+    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/Data.xml"/>'
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    sst = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{ns}"><si><t>first</t></si>'
+           '<si><r><t>ri</t></r><r><rPr><b/></rPr><t xml:space="preserve">ch </t></r><rPh sb="0" eb="1"><t>ignored</t></rPh></si></sst>')
+    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="{ns}"><x:sheetData>'
+             '<x:row><x:c t="s"><x:v>0</x:v></x:c><x:c t="s"><x:v>1</x:v></x:c><x:c t="d"><x:v>2026-11-25T10:00:00</x:v></x:c></x:row>'
+             '<x:row><x:c t="str"><x:f>A1&amp;"!"</x:f><x:v>first!</x:v></x:c><x:c><x:v><![CDATA[12.5]]></x:v></x:c>'
+             '<x:c t="inlineStr"><x:is><x:r><x:t>in</x:t></x:r><x:r><x:t>line</x:t></x:r><x:rPh><x:t>no</x:t></x:rPh></x:is></x:c></x:row>'
+             '<x:row r="5"><x:c r="C5" t="e"><x:v>#N/A</x:v></x:c><x:c t="b"><x:v>0</x:v></x:c></x:row>'
+             '</x:sheetData></x:worksheet>')
+    write_zip(path, {"[Content_Types].xml": CT, "_rels/.rels": ROOT_RELS, "xl/workbook.xml": wb,
+                     "xl/_rels/workbook.xml.rels": rels, "xl/worksheets/Data.xml": sheet, "xl/SharedStrings.xml": sst})
+
+
 def main():
     os.chdir(HERE)
     openpyxl_book("openpyxl.xlsx")
@@ -189,6 +212,7 @@ def main():
     if os.path.exists("/usr/include/xlsxwriter.h"):
         libxlsxwriter_book("libxlsxwriter.xlsx")
     hostile("hostile")
+    handmade("handmade.xlsx")
 
 
 if __name__ == "__main__":
