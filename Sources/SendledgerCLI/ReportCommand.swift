@@ -43,41 +43,11 @@ struct Report: ParsableCommand {
                 let calendarMonth = CalendarMonth(month)!
                 let formats = try FormatOption.parse(format)
                 let asOf = try job.asOf(self.asOf)
-                let ids = account.map { [$0] } ?? engine.accounts.accounts.map(\.id)
-                let directory = MonthAccountReport.directory(out: job.config.paths.out, month: calendarMonth)
-                var everyAccount: [[MonthReport]] = []
-                var vendors: Set<String> = []
-                var written: [String] = []
-                for id in ids {
-                    var reports: [MonthReport] = []
-                    do {
-                        for condition in MonthCondition.allCases {
-                            var report = try engine.monthReport(month: calendarMonth, account: id, asOf: asOf, condition: condition)
-                            if condition == .all { report = try engine.saveMonthReport(report, runID: job.runID) }
-                            reports.append(report)
-                        }
-                    } catch let error as BillingError {
-                        throw Job.billingFailure(error)
-                    }
-                    for cost in reports[0].vendorCosts { vendors.insert(cost.vendor) }
-                    let records: RecordStream? = details ? { each in
-                        try engine.store.records(account: id, days: calendarMonth.days, each)
-                    } : nil
-                    written += try MonthAccountReport(reports: reports, records: records).write(to: directory, formats: formats)
-                    everyAccount.append(reports)
-                }
-                if account == nil {
-                    written += try MonthAllAccountsReport(month: calendarMonth, asOf: asOf, timeZone: job.config.policy.timeZone,
-                                                          accounts: everyAccount).write(to: directory, formats: formats)
-                    for vendor in vendors.sorted() {
-                        let refunds = try engine.refunds(vendor: vendor, month: calendarMonth)
-                        written += try RefundReportFile(report: refunds).write(
-                            to: RefundReportFile.directory(out: job.config.paths.out, vendor: vendor), formats: formats)
-                    }
-                }
+                let written = try job.writeMonthReports(month: calendarMonth, account: account, details: details,
+                                                        formats: formats, asOf: asOf, engine: engine)
                 for path in written { print("wrote \(path)") }
                 job.logger.info("month reports written", metadata: [
-                    "month": "\(calendarMonth)", "accounts": "\(ids.count)", "details": "\(details)", "files": "\(written.count)"])
+                    "month": "\(calendarMonth)", "account": "\(account ?? "all")", "details": "\(details)", "files": "\(written.count)"])
                 return .done
             }
         }

@@ -39,7 +39,13 @@ struct Run: ParsableCommand {
                     if digest { new += 1 }
                     print("\(digest ? "would ingest" : "unchanged  ") \(file.path)")
                 }
-                print("dry run: \(new) of \(files.count) inbox files are new; nothing written")
+                print("dry run: \(new) of \(files.count) inbox files are new")
+                if job.config.accountsFile != nil, job.config.priceBookFile != nil {
+                    let engine = try job.billingEngine()
+                    let closing = try engine.close(asOf: try job.asOf(asOf), runID: job.runID, dryRun: true)
+                    NightlyBilling.printClosing(closing, dryRun: true)
+                }
+                print("dry run: nothing written")
                 return .done
             }
             let clockStart = Date()
@@ -51,6 +57,10 @@ struct Run: ParsableCommand {
             FileIngestion.printTotals(totals)
             let counts = try job.store.counts()
             print("ledger: \(counts.deliveries) messages, \(counts.rollups) daily rollups, \(counts.files) files, \(counts.rejects) rejected rows")
+            var outputs: [String] = []
+            if job.config.accountsFile != nil, job.config.priceBookFile != nil {
+                outputs = try NightlyBilling(job: job).run(asOf: try job.asOf(asOf), stages: &stages)
+            }
             let status = FileIngestion.status(totals)
             let finished = Date()
             let record = RunRecordFile(
@@ -64,7 +74,7 @@ struct Run: ParsableCommand {
                          "rows_updated": totals.counts.updated, "rows_unchanged": totals.counts.unchanged, "rows_stale": totals.counts.stale,
                          "rows_conflicts": totals.counts.conflicts, "rows_rejected": totals.counts.rejected,
                          "ledger_messages": counts.deliveries, "ledger_rollups": counts.rollups],
-                outputs: [], stageSeconds: stages)
+                outputs: outputs.map { .init(path: $0, sha256: RunRecordFile.sha256(ofFile: $0)) }, stageSeconds: stages)
             let recordPath = try record.write(outFolder: job.config.paths.out)
             try job.store.saveRun(RunRecord(id: job.runID, command: "run", startedAt: started,
                                             finishedAt: Instant(secondsSinceEpoch: Int64(finished.timeIntervalSince1970)),

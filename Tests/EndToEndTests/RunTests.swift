@@ -9,19 +9,64 @@ import Testing
 struct RunTests {
     static let golden = Executable.repository.appendingPathComponent("Tests/EndToEndTests/Fixtures")
 
+    /// Every file under out/ but the run records and metrics, with its bytes.
+    static func outputDigests(_ workspace: Workspace) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        let root = workspace.path("out")
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [:] }
+        while let relative = walker.nextObject() as? String {
+            guard !relative.hasPrefix("runs") && !relative.hasPrefix("metrics") else { continue }
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isFolder), !isFolder.boolValue {
+                result[relative] = FileManager.default.contents(atPath: root + "/" + relative)
+            }
+        }
+        return result
+    }
+
+    @Test("the run writes its audit record and Prometheus metrics") func runRecord() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run("run", "--as-of", "2026-11-20").status == 0)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: workspace.path("out/runs"))
+        #expect(runs.count == 1)
+        let data = try #require(FileManager.default.contents(atPath: workspace.path("out/runs/\(runs[0])")))
+        let record = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(record["status"] as? String == "ok")
+        #expect((record["inputs"] as? [[String: Any]])?.allSatisfy { ($0["sha256"] as? String)?.count == 64 } == true)
+        #expect((record["outputs"] as? [[String: Any]])?.isEmpty == false)
+        #expect((record["config_sha256"] as? String ?? record["configSHA256"] as? String)?.count == 64)
+        let metrics = try String(contentsOfFile: workspace.path("out/metrics/sendledger.prom"), encoding: .utf8)
+        #expect(metrics.contains("sendledger_rows_ingested{vendor=\"canonical\"} 56"))
+        #expect(metrics.contains("sendledger_last_success_timestamp_seconds "))
+        #expect(metrics.contains("sendledger_run_exit_status 0"))
+    }
+
+    @Test("a dry run reports what it would do and writes nothing") func dryRun() throws {
+        let workspace = try Workspace()
+        let result = try workspace.run("run", "--as-of", "2026-11-20", "--dry-run")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("would ingest samples/inbox/canonical/2026-10-deliveries.csv"))
+        #expect(result.stdout.hasSuffix("dry run: nothing written\n"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.path("out")))
+    }
+
     func goldenText(_ name: String) throws -> String {
         try String(contentsOf: Self.golden.appendingPathComponent(name), encoding: .utf8)
     }
 
     @Test("the nightly run on the samples prints counts; a second run changes nothing") func runOnSamples() throws {
         let workspace = try Workspace()
-        let first = try workspace.run("run")
+        // A fixed as-of day: which cycles close depends on it.
+        let first = try workspace.run("run", "--as-of", "2026-11-20")
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == (try goldenText("run-samples.txt")))
         let ledger = try SQLiteLedger(path: workspace.path("var/sendledger.db"), logger: Logger(label: "test"))
         let dump = try ledger.canonicalDump()
-        let second = try workspace.run("run")
+        let outputs = try Self.outputDigests(workspace)
+        let second = try workspace.run("run", "--as-of", "2026-11-20")
         #expect(second.status == 0)
+        // Nothing new: the same outputs, byte for byte.
+        #expect(try Self.outputDigests(workspace) == outputs)
         #expect(second.stdout == (try goldenText("run-samples-again.txt")))
         #expect(try ledger.canonicalDump() == dump)
         #expect(try ledger.integrityCheck() == "ok")
@@ -106,7 +151,6 @@ struct RunTests {
     }
 
     @Test("commands that later issues fill say so in one line and exit 64", arguments: [
-        ["statement", "--account", "acme", "--cycle", "2026-10-15"], ["report", "month", "--month", "2026-10"],
         ["rerun", "--account", "acme", "--month", "2026-10"], ["purge"],
     ])
     func notYet(arguments: [String]) throws {

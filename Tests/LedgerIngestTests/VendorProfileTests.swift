@@ -101,7 +101,7 @@ struct VendorSampleTests {
         #expect(result.rejects.isEmpty, "\(result.rejects)")
         #expect(result.records.count == 8)
         let r = result.records
-        #expect(r[0].messageID == "6712a0c1e4b0a1f3c2d4e501" && r[0].sentAt == Instant(secondsSinceEpoch: 1_759_885_200))
+        #expect(r[0].messageID == "6712a0c1e4b0a1f3c2d4e501" && r[0].sentAt == Instant(secondsSinceEpoch: 1_791_421_200))
         #expect(r[2].status == .excluded)
         #expect(r[3].status == .pending && r[3].reasonText == "수신여부 불투명")
         #expect(r[5].status == .excluded && r[5].reasonCode == "11999")
