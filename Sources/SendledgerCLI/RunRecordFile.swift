@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LedgerIngest
+import LedgerReports
 import LedgerStore
 
 /// The audit record of a run, `out/runs/<run-id>.json` (PRODUCT.md): inputs with SHA-256, the
@@ -43,7 +44,7 @@ struct RunRecordFile: Encodable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self)
-        try AtomicFile.write(to: path, mode: 0o640) { temporary in
+        try AtomicOutput.write(path, mode: 0o640) { temporary in
             try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: temporary))
         }
         return path
@@ -85,7 +86,7 @@ enum RunMetrics {
                    [("", "\(Int(lastSuccess.timeIntervalSince1970))")])
         }
         let text = lines.joined(separator: "\n") + "\n"
-        try AtomicFile.write(to: "\(outFolder)/metrics/sendledger.prom") { temporary in
+        try AtomicOutput.write("\(outFolder)/metrics/sendledger.prom", mode: 0o644) { temporary in
             try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
         }
     }

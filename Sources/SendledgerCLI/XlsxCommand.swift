@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LedgerReports
 import LedgerXLSX
 
 struct Xlsx: ParsableCommand {
@@ -17,7 +18,7 @@ struct Xlsx: ParsableCommand {
                 let logger = Job.makeLogger(level: logLevel)
                 do {
                     if let output {
-                        try AtomicFile.write(to: output) { temporary in
+                        try AtomicOutput.write(output, mode: 0o644) { temporary in
                             try XLSXConversion.toCSV(xlsx: file, sheet: sheet, csvOutput: temporary, logger: logger)
                         }
                     } else {
@@ -41,7 +42,7 @@ struct Xlsx: ParsableCommand {
             try execute {
                 let logger = Job.makeLogger(level: logLevel)
                 do {
-                    try AtomicFile.write(to: output) { temporary in
+                    try AtomicOutput.write(output, mode: 0o644) { temporary in
                         try XLSXConversion.fromCSV(csv: file, xlsxOutput: temporary, logger: logger)
                     }
                 } catch let error as XLSXError {
@@ -49,31 +50,6 @@ struct Xlsx: ParsableCommand {
                 }
                 return .done
             }
-        }
-    }
-}
-
-/// Writes a file under a temporary name in the same folder, fsyncs it and renames it into
-/// place: a half-written output never appears under its real name.
-enum AtomicFile {
-    static func write(to path: String, mode: mode_t = 0o644, _ body: (String) throws -> Void) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
-        do {
-            try body(temporary)
-            let fd = open(temporary, O_RDONLY)
-            if fd >= 0 {
-                fchmod(fd, mode)
-                fsync(fd)
-                close(fd)
-            }
-            guard rename(temporary, path) == 0 else {
-                throw CommandFailure(status: .internalError, message: "\(path): cannot rename into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            unlink(temporary)
-            throw error
         }
     }
 }
