@@ -2,8 +2,6 @@
 public struct ReportError: Error, CustomStringConvertible, Equatable {
     public enum Reason: Equatable, Sendable {
         case io(String)
-        case xlsx(String)
-        case overflow
     }
 
     public let path: String
@@ -17,8 +15,6 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch reason {
         case .io(let why): "\(path): \(why)"
-        case .xlsx(let why): "\(path): \(why)"
-        case .overflow: "\(path): amount out of range"
         }
     }
 }

@@ -1,9 +1,9 @@
 import LedgerCore
 import LedgerXLSX
 
-/// Where a rendered report goes. A report calls every sink in the same order (Summary, the
-/// table sheets, then streamed per-message rows), so the XLSX workbook and its JSONL twin are
-/// written in one pass over the ledger.
+/// Where a rendered report goes: the XLSX workbook or its JSONL twin. A report makes the same
+/// calls on either (Summary, the table sheets, then streamed per-message rows), so the two
+/// hold the same values in the same order.
 public protocol ReportSink: AnyObject {
     /// The first sheet: a title, the header record's fields as label/value rows, tables as
     /// blocks with total rows, then the closing fields (totals). JSONL: one `record` object
@@ -16,23 +16,6 @@ public protocol ReportSink: AnyObject {
     func beginStream(sheet: Label, record: String, columns: [ReportColumn]) throws
     func streamRow(_ values: [ReportValue]) throws
     func close() throws
-}
-
-/// Writes rows of every sink at once.
-final class FanOut {
-    let sinks: [any ReportSink]
-    init(_ sinks: [any ReportSink]) { self.sinks = sinks }
-
-    func summary(sheet: Label, title: String, record: String, fields: [(ReportColumn, ReportValue)], tables: [ReportTable],
-                 closing: [(ReportColumn, ReportValue)]) throws {
-        for sink in sinks { try sink.summary(sheet: sheet, title: title, record: record, fields: fields, tables: tables, closing: closing) }
-    }
-    func table(sheet: Label, _ table: ReportTable) throws { for sink in sinks { try sink.table(sheet: sheet, table) } }
-    func beginStream(sheet: Label, record: String, columns: [ReportColumn]) throws {
-        for sink in sinks { try sink.beginStream(sheet: sheet, record: record, columns: columns) }
-    }
-    func streamRow(_ values: [ReportValue]) throws { for sink in sinks { try sink.streamRow(values) } }
-    func close() throws { for sink in sinks { try sink.close() } }
 }
 
 /// The JSONL twin.

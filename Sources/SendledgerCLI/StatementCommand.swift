@@ -11,8 +11,8 @@ struct Statement: ParsableCommand {
         discussion: """
             A closed cycle gives its stored revision 1 (never recomputed); an open one a preview, \
             revision 0, computed as of --as-of (default: today, local 00:00 of the reporting zone). \
-            Summary, Bridge and Daily come from the daily rollups; --details adds the per-message \
-            Failures and Details sheets (the nightly run always writes them for closed cycles). \
+            Summary, Bridge and Daily come from the daily rollups; the per-message Failures and \
+            Details sheets follow unless --no-details is given. \
             Files go to <out>/statements/<account>/<cycle>/ unless --out names a folder.
             """)
     @OptionGroup var common: CommonOptions
@@ -21,8 +21,9 @@ struct Statement: ParsableCommand {
     @Option(help: "xlsx or jsonl (default: both).") var format: String?
     @Option(help: "Output folder (default: <out>/statements/<account>/<cycle>).") var out: String?
     @Option(help: "Decide pending finality as of this day, YYYY-MM-DD (default: today).") var asOf: String?
-    @Flag(help: "Include the per-message Failures and Details sheets (without: daily rollups only, flat in message count).")
-    var details = false
+    @Flag(inversion: .prefixedNo,
+          help: "The per-message Failures and Details sheets (--no-details: daily rollups only, flat in message count).")
+    var details = true
 
     func validate() throws {
         if LocalDate(cycle) == nil { throw ValidationError("--cycle: expected YYYY-MM-DD, got \"\(cycle)\"") }

@@ -200,3 +200,32 @@ struct ReportBlockTests {
         #expect(String(decoding: out, as: UTF8.self) == json)
     }
 }
+
+@Suite("Excel's row limit")
+struct RowLimitTests {
+    @Test("a Details sheet past 1,048,576 rows continues on a second sheet (rows generated, not committed)")
+    func excelLimit() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 1,048,575 messages fill the first Details sheet under its header; 25 more go on.
+        let count = 1_048_575 + 25
+        let stream: RecordStream = { each in
+            var record = DeliveryRecord(vendor: "v", account: "acme", messageID: "", sentAt: Instant(secondsSinceEpoch: 1_793_408_400),
+                                        channel: Channel(.sms), status: .delivered)
+            let day = LocalDate("2026-10-31")!
+            for i in 0..<count {
+                record.messageID = "M\(i)"
+                try each(record, day)
+            }
+        }
+        let path = try StatementReport(statement: try sampleStatement(), records: stream).write(to: dir, formats: [.xlsx])[0]
+        let reader = try XLSXReader(path: path)
+        #expect(reader.sheets.map(\.name).suffix(2) == ["상세", "상세 (2)"])
+        var rows: [XLSXRow] = []
+        try reader.forEachRow(sheet: .name("상세 (2)")) { rows.append($0) }
+        #expect(rows.count == 26)
+        #expect(rows.first?[0].text() == "일자")
+        #expect(rows.dropFirst().first?[3].text() == "M1048575")
+        #expect(rows.last?[3].text() == "M\(count - 1)")
+    }
+}
