@@ -53,6 +53,9 @@ public final class Ingestor {
     let logger: Logger
     /// Called every few thousand rows with (bytes read, rows).
     public var progress: ((Int64, Int) -> Void)?
+    /// Asked every thousand rows; true stops the file in progress (its transaction rolls back)
+    /// with `IngestInterrupted`. The CLI answers it from SIGTERM / SIGINT.
+    public var shouldStop: (() -> Bool)?
     public var rejectsKeptInReport = 1000
 
     public init(store: any LedgerStore, zones: AccountZones, privacy: RecipientPrivacy, runID: String,
@@ -97,7 +100,10 @@ public final class Ingestor {
                         try sink.reject(row)
                         if rejects.count < rejectsKeptInReport { rejects.append(row) }
                     }
-                    if rows & 0x3FFF == 0 { progress?(source.bytesRead, rows) }
+                    if rows & 0x3FF == 0 {
+                        if shouldStop?() == true { throw IngestInterrupted(path: path, row: rows) }
+                        if rows & 0x3FFF == 0 { progress?(source.bytesRead, rows) }
+                    }
                 }
                 progress?(source.bytesRead, rows)
                 report.conflicts = sink.conflicts
@@ -116,6 +122,9 @@ public final class Ingestor {
             }
         } catch let error as StoreError {
             throw error
+        } catch let interruption as IngestInterrupted {
+            logger.warning("file rolled back: interrupted", metadata: ["file.path": "\(path)", "rows.read": "\(interruption.row)"])
+            throw interruption
         } catch {
             // The transaction rolled back: nothing of this file is in the ledger.
             report.outcome = .unreadable("\(error)")
@@ -123,4 +132,15 @@ public final class Ingestor {
         }
         return report
     }
+}
+
+/// The file in progress was stopped on request (a signal); nothing of it is in the ledger.
+public struct IngestInterrupted: Error, CustomStringConvertible {
+    public let path: String
+    public let row: Int
+    public init(path: String, row: Int) {
+        self.path = path
+        self.row = row
+    }
+    public var description: String { "interrupted while ingesting \(path) (row \(row)); the file was rolled back" }
 }

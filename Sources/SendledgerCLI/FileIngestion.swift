@@ -18,8 +18,11 @@ struct FileIngestion {
 
     func run(_ files: [InboxFile]) throws -> Totals {
         let ingestor = try job.makeIngestor()
+        Interruption.install()
+        ingestor.shouldStop = { Interruption.isRequested }
         var totals = Totals()
         for file in files {
+            if Interruption.isRequested { throw IngestInterrupted(path: file.path, row: 0) }
             totals.files += 1
             guard let format = format(for: file) else {
                 totals.unreadable += 1

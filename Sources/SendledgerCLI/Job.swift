@@ -107,6 +107,9 @@ extension ParsableCommand {
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("sendledger: \(error)\n".utf8))
             throw ExitCode(error.reason == .busy ? ExitStatus.busy.rawValue : ExitStatus.internalError.rawValue)
+        } catch let interruption as IngestInterrupted {
+            FileHandle.standardError.write(Data("sendledger: \(interruption)\n".utf8))
+            throw ExitCode(ExitStatus.busy.rawValue)
         } catch let error as ExitCode {
             throw error
         } catch {

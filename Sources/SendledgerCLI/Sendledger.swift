@@ -52,7 +52,23 @@ struct Run: ParsableCommand {
             let started = Instant(secondsSinceEpoch: Int64(clockStart.timeIntervalSince1970))
             try job.store.saveRun(RunRecord(id: job.runID, command: "run", startedAt: started, status: "running"))
             var stages: [String: Double] = [:]
-            let totals = try FileIngestion(job: job, quarantineUnreadable: true).run(files)
+            let totals: FileIngestion.Totals
+            do {
+                totals = try FileIngestion(job: job, quarantineUnreadable: true).run(files)
+            } catch let interruption as IngestInterrupted {
+                // The audit trail says the night was cut short; the next run picks up the rest.
+                try job.store.saveRun(RunRecord(id: job.runID, command: "run", startedAt: started,
+                                                finishedAt: Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)),
+                                                status: "interrupted", summaryJSON: "{}"))
+                let now = Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+                _ = try? RunRecordFile(
+                    runID: job.runID, command: "run", asOf: asOf ?? Job.today(in: job.config.policy.timeZone).description,
+                    startedAt: started.description, finishedAt: now.description, status: "interrupted",
+                    exitStatus: ExitStatus.busy.rawValue, config: job.config.file,
+                    configSHA256: RunRecordFile.sha256(ofFile: job.config.file), inputs: [],
+                    counts: [:], outputs: [], stageSeconds: [:]).write(outFolder: job.config.paths.out)
+                throw interruption
+            }
             stages["ingest"] = Date().timeIntervalSince(clockStart)
             FileIngestion.printTotals(totals)
             let counts = try job.store.counts()

@@ -82,3 +82,29 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Signals", .serialized)
+struct SignalTests {
+    @Test("SIGTERM during a run rolls back the file in progress, records the run as interrupted, exits 75") func sigterm() throws {
+        let workspace = try Workspace(copySamples: false)
+        let files = try CrashTests.makeInputs(in: workspace, rows: 120_000)
+        try FileManager.default.createDirectory(atPath: workspace.path("samples/inbox/canonical"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: workspace.path(files[0]), toPath: workspace.path("samples/inbox/canonical/big.csv"))
+        let process = try Executable.start(["run", "--as-of", "2026-11-20"], in: workspace.url)
+        Thread.sleep(forTimeInterval: 1.0)
+        try #require(process.isRunning, "the run finished before the signal; the file is too small for this machine")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 75)
+        let ledger = try SQLiteLedger(path: workspace.path("var/sendledger.db"), logger: Logger(label: "test"))
+        #expect(try ledger.counts().deliveries == 0)
+        #expect(try ledger.counts().files == 0)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: workspace.path("out/runs"))
+        let record = try String(contentsOfFile: workspace.path("out/runs/\(runs[0])"), encoding: .utf8)
+        #expect(record.contains("\"status\" : \"interrupted\""))
+        // The next run ingests the file whole.
+        let again = try workspace.run("run", "--as-of", "2026-11-20")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try ledger.counts().deliveries == 120_000)
+    }
+}
