@@ -162,6 +162,8 @@ final class ProfileRowMapper {
     private var channels: [String: Channel] = [:]
     private var occurrences: [UInt64: UInt32] = [:]
     private var normalized: [UInt8] = []
+    private var lastPrefixSecond = Int64.min
+    private var prefixBytes: [UInt8] = []
     private lazy var vendorBytes: [UInt8] = Array(profile.vendor.utf8) + [0]
     private let earliest = Instant(date: LocalDate(year: 2000, month: 1, day: 1)!)
     private let latest = Instant(date: LocalDate(year: 2100, month: 1, day: 1)!)
@@ -451,7 +453,8 @@ final class ProfileRowMapper {
     }
 
     /// VENDORS.md: a stable hash of (vendor, account, usage instant, recipient, channel, body
-    /// hash), plus an occurrence index so true repeats in one file stay distinct messages.
+    /// hash), plus an occurrence index so true repeats in one file stay distinct messages:
+    /// `20261002000012-80103162ccdadd0b-1` (usage instant in UTC, 8 bytes of the hash, occurrence).
     /// The repeat count keeps 8 bytes of hash per row of the file (about 16 MB per million rows).
     private func derivedID(account: String, sentAt: Instant, recipient: String?, channel: Channel, row: ProfileRow) -> String {
         // Bytes, not Strings: this runs once per row of reports without ids.
@@ -487,12 +490,29 @@ final class ProfileRowMapper {
             for k in 0..<8 { prefix = prefix << 8 | UInt64(raw[k]) }
             let occurrence = (occurrences[prefix] ?? 0) + 1
             occurrences[prefix] = occurrence
-            let digits: StaticString = "0123456789abcdef"
-            var out = [UInt8](repeating: 0, count: 32)
-            digits.withUTF8Buffer { hex in
-                for k in 0..<16 {
-                    out[2 * k] = hex[Int(raw[k] >> 4)]
-                    out[2 * k + 1] = hex[Int(raw[k] & 15)]
+            // The usage instant first (UTC, yyyyMMddHHmmss): reports are in time order, so the
+            // ledger's (vendor, message_id) index grows at its end instead of at random places.
+            let seconds = sentAt.secondsSinceEpoch
+            if seconds != lastPrefixSecond {
+                lastPrefixSecond = seconds
+                let day = LocalDate(daysSinceEpoch: Int(TimeParser.floorDiv(seconds, 86_400)))
+                let second = Int(seconds - TimeParser.floorDiv(seconds, 86_400) * 86_400)
+                var digits: [UInt8] = []
+                func put(_ value: Int, _ width: Int) {
+                    var divisor = 1
+                    for _ in 1..<width { divisor *= 10 }
+                    while divisor > 0 { digits.append(UInt8(48 + value / divisor % 10)); divisor /= 10 }
+                }
+                put(day.year, 4); put(day.month, 2); put(day.day, 2)
+                put(second / 3600, 2); put(second / 60 % 60, 2); put(second % 60, 2)
+                prefixBytes = digits + [UInt8(ascii: "-")]
+            }
+            let hexDigits: StaticString = "0123456789abcdef"
+            var out = prefixBytes
+            hexDigits.withUTF8Buffer { hex in
+                for k in 0..<8 {
+                    out.append(hex[Int(raw[k] >> 4)])
+                    out.append(hex[Int(raw[k] & 15)])
                 }
             }
             return String(decoding: out, as: UTF8.self) + "-" + String(occurrence)
