@@ -386,3 +386,22 @@ struct VendorIngestTests {
         #expect(result.rejects.first?.reason == .missing)
     }
 }
+
+@Suite("Vendor profiles: gzip-compressed workbooks")
+struct VendorXLSXGzipTests {
+    @Test("a gzip-compressed XLSX is inflated to a temporary file and read like the workbook") func gzipXLSX() throws {
+        let scratch = try Scratch()
+        let target = scratch.url.appendingPathComponent("kt.xlsx").path
+        try FileManager.default.copyItem(atPath: sample("ktcommunis/acme/ktcommunis-detail-2026-10.xlsx"), toPath: target)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-n", target]
+        try process.run()
+        process.waitUntilExit()
+        let plain = try read(try shippedProfile("ktcommunis"), sample("ktcommunis/acme/ktcommunis-detail-2026-10.xlsx"), account: "acme")
+        let zipped = try read(try shippedProfile("ktcommunis"), target + ".gz", account: "acme")
+        #expect(zipped.rejects.isEmpty)
+        #expect(zipped.records.map(\.messageID) == plain.records.map(\.messageID))
+        #expect(zipped.records.count == 8)
+    }
+}

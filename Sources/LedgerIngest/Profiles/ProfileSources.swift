@@ -125,9 +125,18 @@ public final class ProfileRecordSource: RecordSource {
     // MARK: XLSX
 
     private func readXLSX(_ options: VendorProfile.XLSXOptions, names: [String], _ handle: (ProfileRow) throws -> Void) throws {
-        // The XLSX reader reads the file itself (a zip needs random access); gzip-compressed
-        // workbooks are not supported.
-        let reader = try XLSXReader(path: context.path)
+        // The XLSX reader reads the file itself (a zip needs random access): a gzip-compressed
+        // workbook is inflated to a temporary file first.
+        var path = context.path
+        var inflated: String?
+        defer { if let inflated { try? FileManager.default.removeItem(atPath: inflated) } }
+        if try Self.isGzip(path) {
+            let target = FileManager.default.temporaryDirectory.appendingPathComponent("sendledger-\(UUID().uuidString).xlsx").path
+            inflated = target
+            try Self.inflate(path, to: target)
+            path = target
+        }
+        let reader = try XLSXReader(path: path)
         let selector: XLSXSheetSelector = options.sheetName.map { .name($0) } ?? .index(options.sheetIndex)
         let cursor = try reader.rows(sheet: selector)
         let date1904 = reader.date1904
@@ -163,6 +172,29 @@ public final class ProfileRecordSource: RecordSource {
             }
         }
         if slots == nil { throw fileError(options.headerRow, "(header)", "", .unreadable("no header row at row \(options.headerRow)")) }
+    }
+
+    static func isGzip(_ path: String) throws -> Bool {
+        let file = try FileByteSource(path: path)
+        var magic = [UInt8](repeating: 0, count: 2)
+        let count = try magic.withUnsafeMutableBytes { try file.read(into: $0) }
+        return count == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+    }
+
+    static func inflate(_ path: String, to target: String) throws {
+        let source = try ByteSources.open(path: path, gzipLimit: 4 << 30)
+        guard FileManager.default.createFile(atPath: target, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let out = FileHandle(forWritingAtPath: target) else {
+            throw IngestError(file: path, row: 0, field: "(file)", value: target, reason: .unreadable("cannot write a temporary file"))
+        }
+        defer { try? out.close() }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        defer { chunk.deallocate() }
+        while true {
+            let n = try source.read(into: chunk)
+            if n == 0 { break }
+            try out.write(contentsOf: Data(UnsafeRawBufferPointer(rebasing: chunk[0..<n])))
+        }
     }
 
     // MARK: JSON and JSONL
