@@ -30,12 +30,32 @@ public final class JSONLWriter {
 
     /// One object: `"record"` first, then the columns' keys with their values.
     public func write(record: String, columns: [ReportColumn], values: [ReportValue]) throws(ReportError) {
-        buffer.append(contentsOf: #"{"record":"#.utf8)
-        JSONLWriter.appendString(record, to: &buffer)
-        for (column, value) in zip(columns, values) {
-            buffer.append(UInt8(ascii: ","))
-            JSONLWriter.appendString(column.key, to: &buffer)
-            buffer.append(UInt8(ascii: ":"))
+        try write(Prefixes(record: record, columns: columns), values: values)
+    }
+
+    /// The constant bytes of a record type (`{"record":"detail"` and each `,"key":`), built once
+    /// for streamed rows.
+    public struct Prefixes {
+        let record: [UInt8]
+        let keys: [[UInt8]]
+
+        public init(record: String, columns: [ReportColumn]) {
+            var head = Array(#"{"record":"#.utf8)
+            JSONLWriter.appendString(record, to: &head)
+            self.record = head
+            keys = columns.map { column in
+                var key: [UInt8] = [UInt8(ascii: ",")]
+                JSONLWriter.appendString(column.key, to: &key)
+                key.append(UInt8(ascii: ":"))
+                return key
+            }
+        }
+    }
+
+    public func write(_ prefixes: Prefixes, values: [ReportValue]) throws(ReportError) {
+        buffer.append(contentsOf: prefixes.record)
+        for (key, value) in zip(prefixes.keys, values) {
+            buffer.append(contentsOf: key)
             JSONLWriter.append(value, to: &buffer)
         }
         buffer.append(contentsOf: "}\n".utf8)
@@ -75,21 +95,30 @@ public final class JSONLWriter {
         }
     }
 
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 15)])
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            // Most text needs no escape: copy it whole.
+            if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+                case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+                case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+                case 0..<0x20:
+                    out.append(contentsOf: Array("\\u00".utf8))
+                    out.append(hexDigits[Int(byte >> 4)])
+                    out.append(hexDigits[Int(byte & 15)])
+                default: out.append(byte)
+                }
             }
         }
         out.append(UInt8(ascii: "\""))

@@ -21,8 +21,7 @@ public protocol ReportSink: AnyObject {
 /// The JSONL twin.
 public final class JSONLSink: ReportSink {
     let writer: JSONLWriter
-    private var streamRecord = ""
-    private var streamColumns: [ReportColumn] = []
+    private var stream: JSONLWriter.Prefixes?
 
     public init(path: String) throws { writer = try JSONLWriter(path: path) }
 
@@ -40,12 +39,12 @@ public final class JSONLSink: ReportSink {
     }
 
     public func beginStream(sheet: Label, record: String, columns: [ReportColumn]) throws {
-        streamRecord = record
-        streamColumns = columns
+        stream = JSONLWriter.Prefixes(record: record, columns: columns)
     }
 
     public func streamRow(_ values: [ReportValue]) throws {
-        try writer.write(record: streamRecord, columns: streamColumns, values: values)
+        guard let stream else { return }
+        try writer.write(stream, values: values)
     }
 
     public func close() throws { try writer.close() }
