@@ -1,5 +1,5 @@
 /// A date on the calendar with no time and no zone (proleptic Gregorian), e.g. 2026-10-15.
-public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let year: Int
     public let month: Int
     public let day: Int
@@ -71,19 +71,6 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     public var description: String { pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let date = LocalDate(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date YYYY-MM-DD: \(text)"))
-        }
-        self = date
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 func parseDigits(_ bytes: ArraySlice<UInt8>) -> Int? {

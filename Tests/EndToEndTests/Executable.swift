@@ -40,11 +40,20 @@ struct Executable {
 
     @discardableResult
     static func run(_ arguments: [String], in directory: URL) throws -> Result {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TERM"] = "dumb"
+        return try run(program: url.path, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs any program to its end, its output read from files so that a chatty child never
+    /// blocks on a full pipe.
+    static func run(program: String, _ arguments: [String], in directory: URL? = nil,
+                    environment: [String: String]? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
-        process.currentDirectoryURL = directory
-        // Output goes to files, so a chatty child never blocks on a full pipe.
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sendledger-out-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: scratch.path + ".out", contents: nil)
         _ = FileManager.default.createFile(atPath: scratch.path + ".err", contents: nil)
@@ -56,17 +65,13 @@ struct Executable {
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + ".err"))
         process.standardOutput = out
         process.standardError = err
-        var environment = ProcessInfo.processInfo.environment
-        environment["TERM"] = "dumb"
-        process.environment = environment
         try process.run()
         process.waitUntilExit()
         try out.close()
         try err.close()
-        let stdoutData = FileManager.default.contents(atPath: scratch.path + ".out") ?? Data()
-        let stderrData = FileManager.default.contents(atPath: scratch.path + ".err") ?? Data()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: FileManager.default.contents(atPath: scratch.path + ".out") ?? Data(), as: UTF8.self),
+                      stderr: String(decoding: FileManager.default.contents(atPath: scratch.path + ".err") ?? Data(), as: UTF8.self))
     }
 }
 

@@ -201,27 +201,6 @@ enum Tools {
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws -> Executable.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        // Output goes to files, so that a chatty child never blocks on a full pipe.
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sendledger-tool-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: scratch.path + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: scratch.path + ".err", contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: scratch.path + ".out")
-            try? FileManager.default.removeItem(atPath: scratch.path + ".err")
-        }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + ".out"))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + ".err"))
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Executable.Result(status: process.terminationStatus,
-                                 stdout: String(decoding: FileManager.default.contents(atPath: scratch.path + ".out") ?? Data(), as: UTF8.self),
-                                 stderr: String(decoding: FileManager.default.contents(atPath: scratch.path + ".err") ?? Data(), as: UTF8.self))
+        try Executable.run(program: executable, arguments)
     }
 }
