@@ -57,6 +57,10 @@ public final class Ingestor {
     /// with `IngestInterrupted`. The CLI answers it from SIGTERM / SIGINT.
     public var shouldStop: (() -> Bool)?
     public var rejectsKeptInReport = 1000
+    /// Per account, the first local day still held in detail after a purge. A record of an
+    /// earlier day is rejected: its message may have been counted and purged, and the rollups
+    /// (kept) would count it twice.
+    public var purgedBefore: [String: LocalDate] = [:]
 
     public init(store: any LedgerStore, zones: AccountZones, privacy: RecipientPrivacy, runID: String,
                 now: @escaping () -> Instant, logger: Logger) {
@@ -94,7 +98,15 @@ public final class Ingestor {
                     switch result {
                     case .record(let record):
                         let day = zones.day(of: record.sentAt, account: record.account)
-                        try sink.upsert(record, localDay: day)
+                        if let purged = purgedBefore[record.account], day < purged {
+                            let row = RejectedRow(fileSHA256: digest.hex, path: path, row: record.source.row, field: "sent_at",
+                                                  value: record.sentAt.description,
+                                                  reason: "local day \(day) is before \(purged), where \(record.account)'s detail was purged (retention)")
+                            try sink.reject(row)
+                            if rejects.count < rejectsKeptInReport { rejects.append(row) }
+                        } else {
+                            try sink.upsert(record, localDay: day)
+                        }
                     case .rejected(let error):
                         let row = RejectedRow(fileSHA256: digest.hex, path: path, row: error.row, field: error.field, value: error.value, reason: error.reason.text)
                         try sink.reject(row)

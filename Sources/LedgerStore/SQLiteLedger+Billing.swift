@@ -6,7 +6,7 @@ import LedgerCore
 /// What the billing engine needs from the ledger beyond `LedgerStore`: closed statements,
 /// adjustments, month-report revisions, vendor summaries, and the few per-message queries
 /// billing is allowed (uncertain records on the cut-off day, refund evidence, reconciliation).
-public protocol BillingStore: LedgerStore {
+public protocol BillingStore: RetentionStore {
     /// PENDING records of one account and local day sent at or before `cutoff`, summed at the
     /// rollup grain (finality of uncertain records, BILLING.md).
     func pendingTotals(account: String, day: LocalDate, sentAtOrBefore cutoff: Instant) throws -> [DailyRollup]

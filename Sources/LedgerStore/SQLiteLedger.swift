@@ -42,6 +42,7 @@ public final class SQLiteLedger: LedgerStore, @unchecked Sendable {
         var migrator = DatabaseMigrator()
         registerCoreMigrations(&migrator)
         registerBillingMigrations(&migrator)
+        registerRetentionMigrations(&migrator)
         return migrator
     }
 

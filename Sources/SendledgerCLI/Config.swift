@@ -12,7 +12,10 @@ struct LedgerConfig: Sendable {
         var inbox = "samples/inbox"
         var out = "out"
         var quarantine = "var/quarantine"
-        var archive = "var/archive"
+        /// Where the nightly run moves each inbox file once its transaction has committed
+        /// (`<archive>/<run date>/<path under the inbox>`); nil leaves files in the inbox,
+        /// where the manifest makes them no-ops.
+        var archive: String?
         var lock = "var/sendledger.lock"
     }
 
@@ -101,7 +104,7 @@ extension LedgerConfig {
             config.paths.inbox = try paths.string("inbox") ?? config.paths.inbox
             config.paths.out = try paths.string("out") ?? config.paths.out
             config.paths.quarantine = try paths.string("quarantine") ?? config.paths.quarantine
-            config.paths.archive = try paths.string("archive") ?? config.paths.archive
+            config.paths.archive = try paths.string("archive").flatMap { $0.isEmpty ? nil : $0 }
             config.paths.lock = try paths.string("lock") ?? config.paths.lock
         }
         if let policy = try reader.table("policy") {

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 
 /// A file to ingest and what the inbox layout says about it:
 /// `inbox/<vendor profile>/[<account>/]<file>`.
@@ -63,6 +64,26 @@ enum Inbox {
 
     private static func visibleEntries(_ path: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".reason") }.sorted()
+    }
+
+    /// Moves a file whose transaction has committed (or that the manifest already holds) to
+    /// `<archive>/<run date>/<path under the inbox>`; a name already there gets a `.N` suffix.
+    /// A run killed before this step leaves the file in the inbox, and the next run finds it
+    /// in the manifest (a no-op) and archives it then.
+    static func archive(_ file: InboxFile, inbox root: String, into folder: String, runDate: LocalDate) throws -> String {
+        let relative = file.path.hasPrefix(root + "/") ? String(file.path.dropFirst(root.count + 1))
+            : URL(fileURLWithPath: file.path).lastPathComponent
+        let base = folder + "/" + runDate.description + "/" + relative
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: base).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true)
+        var destination = base
+        var suffix = 1
+        while FileManager.default.fileExists(atPath: destination) {
+            destination = base + ".\(suffix)"
+            suffix += 1
+        }
+        try FileManager.default.moveItem(atPath: file.path, toPath: destination)
+        return destination
     }
 
     /// Moves an unreadable file aside with a `.reason` file beside it (VENDORS.md).

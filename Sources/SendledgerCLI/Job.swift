@@ -90,8 +90,12 @@ struct Job {
         }
         let key = try RecipientPrivacy.loadOrCreateKey(at: config.privacy.hashKeyFile)
         let privacy = RecipientPrivacy(key: key, masking: config.privacy.maskRecipients)
-        return Ingestor(store: store, zones: zones, privacy: privacy, runID: runID,
-                        now: { Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }, logger: logger)
+        let ingestor = Ingestor(store: store, zones: zones, privacy: privacy, runID: runID,
+                                now: { Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }, logger: logger)
+        if let retention = store as? any RetentionStore {
+            ingestor.purgedBefore = try retention.purgeMarks()
+        }
+        return ingestor
     }
 }
 

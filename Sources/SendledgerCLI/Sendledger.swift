@@ -40,10 +40,14 @@ struct Run: ParsableCommand {
                     print("\(digest ? "would ingest" : "unchanged  ") \(file.path)")
                 }
                 print("dry run: \(new) of \(files.count) inbox files are new")
+                if let archive = job.config.paths.archive, !files.isEmpty {
+                    print("dry run: would archive the \(files.count) inbox files under \(archive)")
+                }
                 if job.config.accountsFile != nil, job.config.priceBookFile != nil {
                     let engine = try job.billingEngine()
                     let closing = try engine.close(asOf: try job.asOf(asOf), runID: job.runID, dryRun: true)
                     NightlyBilling.printClosing(closing, dryRun: true)
+                    Purge.print(try engine.purge(asOf: try job.asOf(asOf), runID: job.runID, dryRun: true))
                 }
                 print("dry run: nothing written")
                 return .done
@@ -71,12 +75,14 @@ struct Run: ParsableCommand {
             }
             stages["ingest"] = Date().timeIntervalSince(clockStart)
             FileIngestion.printTotals(totals)
+            let archived = try archive(files, totals: totals, job: job)
             let counts = try job.store.counts()
             print("ledger: \(counts.deliveries) messages, \(counts.rollups) daily rollups, \(counts.files) files, \(counts.rejects) rejected rows")
-            var outputs: [String] = []
+            var billing = NightlyBilling.Outcome()
             if job.config.accountsFile != nil, job.config.priceBookFile != nil {
-                outputs = try NightlyBilling(job: job).run(asOf: try job.asOf(asOf), stages: &stages)
+                billing = try NightlyBilling(job: job).run(asOf: try job.asOf(asOf), stages: &stages)
             }
+            let outputs = billing.written
             let status = FileIngestion.status(totals)
             let finished = Date()
             let record = RunRecordFile(
@@ -89,7 +95,8 @@ struct Run: ParsableCommand {
                          "files_unreadable": totals.unreadable, "rows": totals.counts.rows, "rows_inserted": totals.counts.inserted,
                          "rows_updated": totals.counts.updated, "rows_unchanged": totals.counts.unchanged, "rows_stale": totals.counts.stale,
                          "rows_conflicts": totals.counts.conflicts, "rows_rejected": totals.counts.rejected,
-                         "ledger_messages": counts.deliveries, "ledger_rollups": counts.rollups],
+                         "ledger_messages": counts.deliveries, "ledger_rollups": counts.rollups, "files_archived": archived]
+                    .merging(billing.counts) { a, _ in a },
                 outputs: outputs.map { .init(path: $0, sha256: RunRecordFile.sha256(ofFile: $0)) }, stageSeconds: stages)
             let recordPath = try record.write(outFolder: job.config.paths.out)
             try job.store.saveRun(RunRecord(id: job.runID, command: "run", startedAt: started,
@@ -101,6 +108,23 @@ struct Run: ParsableCommand {
             job.logger.info("run finished", metadata: ["run.id": "\(job.runID)", "run.record": "\(recordPath)", "run.status": "\(record.status)"])
             return status
         }
+    }
+}
+
+extension Run {
+    /// Archives the inbox files whose transaction committed (or that were already in the
+    /// manifest); unreadable files were quarantined and files without a profile stay.
+    func archive(_ files: [InboxFile], totals: FileIngestion.Totals, job: Job) throws -> Int {
+        guard let folder = job.config.paths.archive else { return 0 }
+        let done = Set(totals.inputs.filter { $0.outcome == "ingested" || $0.outcome == "already-ingested" }.map(\.path))
+        let runDate = asOf.flatMap(LocalDate.init) ?? Job.today(in: job.config.policy.timeZone)
+        var archived = 0
+        for file in files where done.contains(file.path) {
+            _ = try Inbox.archive(file, inbox: job.config.paths.inbox, into: folder, runDate: runDate)
+            archived += 1
+        }
+        if archived > 0 { print("archived \(archived) files under \(folder)/\(runDate)") }
+        return archived
     }
 }
 

@@ -150,16 +150,6 @@ struct RunTests {
         #expect(result.stdout.hasPrefix("config ok: jobs/nightly.toml"))
     }
 
-    @Test("commands that later issues fill say so in one line and exit 64", arguments: [
-        ["rerun", "--account", "acme", "--month", "2026-10"], ["purge"],
-    ])
-    func notYet(arguments: [String]) throws {
-        let workspace = try Workspace(copySamples: false)
-        let result = try Executable.run(arguments, in: workspace.url)
-        #expect(result.status == 64)
-        #expect(result.stderr.contains("not available yet"))
-    }
-
     @Test("usage errors exit 64") func usage() throws {
         let workspace = try Workspace(copySamples: false)
         #expect(try workspace.run("run", "--as-of", "yesterday").status == 64)
