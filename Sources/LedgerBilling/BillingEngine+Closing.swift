@@ -143,32 +143,16 @@ extension BillingEngine {
 
     /// Recomputed minus billed, per line, for a closed cycle; and the cycle's message count now.
     func difference(account: Account, stored: StoredStatement, asOf: Instant) throws -> ([AdjustmentLine], Int64) {
-        let billed = try decodeBilled(stored)
+        let (before, billedMessages) = try billedLines(account: account.id, stored: stored)
         var clock = account.clock
         let computedOn = clock.localDate(of: asOf)
         let cycle = BillingCycle(start: stored.cycleStart, end: stored.cycleEnd)
         let now = try computeStatement(account: account.id, cycle: cycle, asOf: asOf, revision: 1)
-        struct Billed { var messages: Int64 = 0; var units: Int64 = 0; var exact = Money.zero; var amount = Money.zero; var per: PriceBook.Unit = .message; var price = Money.zero }
-        var before: [LineKey: Billed] = [:]
-        for line in billed.lines {
-            before[line.key] = Billed(messages: line.messages, units: line.units, exact: line.exact, amount: line.amount, per: line.per, price: line.unitPrice)
-        }
-        var billedMessages = billed.messages
-        for previous in try storedAdjustmentLines(account: account.id) where previous.line.originalCycle == stored.cycleStart {
-            var entry = before[previous.line.key] ?? Billed(per: previous.line.per, price: previous.line.unitPrice)
-            entry.messages += previous.line.messages
-            entry.units += previous.line.units
-            entry.exact = try entry.exact + previous.line.exact
-            entry.amount = try entry.amount + previous.line.amount
-            entry.price = previous.line.unitPrice
-            before[previous.line.key] = entry
-            billedMessages = previous.cycleMessages
-        }
         var after: [LineKey: StatementLine] = [:]
         for line in now.lines { after[line.key] = line }
         var lines: [AdjustmentLine] = []
         for key in Set(before.keys).union(after.keys).sorted() {
-            let old = before[key] ?? Billed()
+            let old = before[key] ?? BilledLine()
             let new = after[key]
             let units = (new?.units ?? 0) - old.units
             let amount = try (new?.amount ?? .zero) - old.amount
@@ -190,6 +174,40 @@ extension BillingEngine {
                                         messages: messages, units: units, exact: exact, amount: amount, computedOn: computedOn))
         }
         return (lines, now.messages)
+    }
+}
+
+/// What has been billed for one line of a closed cycle: revision 1 plus every adjustment since.
+struct BilledLine {
+    var messages: Int64 = 0
+    var units: Int64 = 0
+    var exact = Money.zero
+    var amount = Money.zero
+    var per: PriceBook.Unit = .message
+    var price = Money.zero
+}
+
+extension BillingEngine {
+    /// Per line, what a closed cycle has billed so far (revision 1 plus its adjustments), and
+    /// the cycle's message count as last billed.
+    func billedLines(account id: String, stored: StoredStatement) throws -> ([LineKey: BilledLine], Int64) {
+        let billed = try decodeBilled(stored)
+        var before: [LineKey: BilledLine] = [:]
+        for line in billed.lines {
+            before[line.key] = BilledLine(messages: line.messages, units: line.units, exact: line.exact, amount: line.amount, per: line.per, price: line.unitPrice)
+        }
+        var billedMessages = billed.messages
+        for previous in try storedAdjustmentLines(account: id) where previous.line.originalCycle == stored.cycleStart {
+            var entry = before[previous.line.key] ?? BilledLine(per: previous.line.per, price: previous.line.unitPrice)
+            entry.messages += previous.line.messages
+            entry.units += previous.line.units
+            entry.exact = try entry.exact + previous.line.exact
+            entry.amount = try entry.amount + previous.line.amount
+            entry.price = previous.line.unitPrice
+            before[previous.line.key] = entry
+            billedMessages = previous.cycleMessages
+        }
+        return (before, billedMessages)
     }
 }
 

@@ -48,6 +48,15 @@ public protocol BillingStore: RetentionStore {
     /// The latest month-report revision, or nil.
     func latestMonthReport(account: String, month: CalendarMonth) throws -> StoredMonthReport?
 
+    /// Stores the preview of an open cycle written by `rerun` if its checksum differs from the
+    /// latest one (`revision` is ignored); returns the preview revision that now holds this
+    /// content. Previews are what ops last saw, the "before" of the next rerun's diff.
+    @discardableResult
+    func saveStatementPreview(_ preview: StoredStatement) throws -> Int
+
+    /// The latest stored preview of an open cycle, or nil.
+    func latestStatementPreview(account: String, cycleStart: LocalDate) throws -> StoredStatement?
+
     /// Refundable FAILED records of a vendor with sent_at in [from, to), by sent_at then message id.
     func refundableFailures(vendor: String, sentAt: Range<Instant>, _ each: (DeliveryRecord) throws -> Void) throws
 

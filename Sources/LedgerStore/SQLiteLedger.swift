@@ -43,6 +43,7 @@ public final class SQLiteLedger: LedgerStore, @unchecked Sendable {
         registerCoreMigrations(&migrator)
         registerBillingMigrations(&migrator)
         registerRetentionMigrations(&migrator)
+        registerPreviewMigrations(&migrator)
         return migrator
     }
 
