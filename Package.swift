@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +37,13 @@ let package = Package(
                 "LedgerCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "LedgerPostgres",
+            dependencies: [
+                "LedgerCore", "LedgerStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
@@ -62,7 +70,7 @@ let package = Package(
         .target(
             name: "SendledgerCLI",
             dependencies: [
-                "LedgerCore", "LedgerStore", "LedgerIngest", "LedgerBilling", "LedgerReports", "LedgerXLSX",
+                "LedgerCore", "LedgerStore", "LedgerPostgres", "LedgerIngest", "LedgerBilling", "LedgerReports", "LedgerXLSX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -82,6 +90,12 @@ let package = Package(
         .testTarget(name: "LedgerBillingTests", dependencies: ["LedgerBilling", "LedgerCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "LedgerReportsTests", dependencies: ["LedgerReports", "LedgerBilling", "LedgerCore", "LedgerXLSX"]),
         .testTarget(name: "SendledgerCLITests", dependencies: ["SendledgerCLI"]),
+        .testTarget(
+            name: "LedgerStoreConformanceTests",
+            dependencies: [
+                "LedgerStore", "LedgerPostgres", "LedgerCore",
+                .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["LedgerStore", "LedgerCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

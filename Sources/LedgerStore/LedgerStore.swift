@@ -130,6 +130,14 @@ public struct StatusConflict: Hashable, Sendable {
     public var kept: DeliveryStatus
     public var incoming: DeliveryStatus
     public var source: DeliveryRecord.Source
+
+    public init(vendor: String, messageID: String, kept: DeliveryStatus, incoming: DeliveryStatus, source: DeliveryRecord.Source) {
+        self.vendor = vendor
+        self.messageID = messageID
+        self.kept = kept
+        self.incoming = incoming
+        self.source = source
+    }
 }
 
 public struct LedgerCounts: Hashable, Sendable, Codable {

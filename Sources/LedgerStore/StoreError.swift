@@ -7,6 +7,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case busy
         /// An SQLite error code and message.
         case sqlite(code: Int32, message: String)
+        /// A PostgreSQL server's message (with its SQLSTATE), or a connection failure.
+        case postgres(String)
         /// The stored data breaks an invariant (a bug or a hand edit).
         case corrupt(String)
     }
@@ -25,6 +27,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case .cannotOpen(let path): return "\(where_)cannot open ledger at \(path)"
         case .busy: return "\(where_)the ledger is locked by another process"
         case .sqlite(let code, let message): return "\(where_)SQLite error \(code): \(message)"
+        case .postgres(let message): return "\(where_)PostgreSQL: \(message)"
         case .corrupt(let detail): return "\(where_)ledger inconsistent: \(detail)"
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerIngest
+import LedgerPostgres
 import LedgerStore
 import Logging
 
@@ -39,8 +40,12 @@ struct Job {
             } catch let error as StoreError {
                 throw CommandFailure(status: error.reason == .busy ? .busy : .internalError, message: error.description)
             }
-        case .postgres:
-            throw CommandFailure(status: .usage, message: "\(config.file): store: PostgreSQL is not available yet; use sqlite:PATH")
+        case .postgres(let url):
+            do {
+                store = try PostgresLedger(url: url, logger: logger)
+            } catch let error as StoreError {
+                throw CommandFailure(status: .internalError, message: "\(config.file): store: \(error.description)")
+            }
         }
         return Job(config: config, logger: logger, store: store, runID: makeRunID(command: command))
     }
@@ -71,6 +76,14 @@ struct Job {
     static func today(in zone: String) -> LocalDate {
         var clock = ZoneClock(identifier: zone) ?? ZoneClock(TimeZone(identifier: "UTC")!)
         return clock.localDate(of: Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)))
+    }
+
+    /// The run lock for `ingest`: none with PostgreSQL, where several ingest processes (on this
+    /// machine or others) share the database and row-level conflict handling keeps them apart;
+    /// the SQLite ledger has one writer, so ingest takes the run lock there as before.
+    func ingestLock() throws -> RunLock? {
+        if case .postgres = config.store { return nil }
+        return try lock()
     }
 
     /// Takes the run lock or fails with exit 75 ("busy").

@@ -149,7 +149,7 @@ struct Ingest: ParsableCommand {
     func run() throws {
         try execute {
             let job = try Job.open(common, command: "ingest")
-            let lock = try job.lock()
+            let lock = try job.ingestLock()
             defer { withExtendedLifetime(lock) {} }
             let files = try Inbox.expand(paths, vendor: vendor)
             let ingestion = FileIngestion(job: job, quarantineUnreadable: false)

@@ -1,0 +1,441 @@
+import Foundation
+import LedgerCore
+import LedgerStore
+import PostgresNIO
+
+/// Ingest of one file: records stream through `COPY ... FROM STDIN` into a temporary staging
+/// table, then a few set-based statements merge them into the ledger under BILLING.md's
+/// forward-only rule, with the rollups, conflicts, rejects and manifest row, all in the
+/// file's one transaction.
+///
+/// Concurrency (several `sendledger ingest` processes on different files): row-level conflict
+/// handling, not advisory locks. New keys go in with `INSERT ... ON CONFLICT DO NOTHING`, which
+/// waits for another transaction inserting the same key and then leaves the row to the
+/// existing-row path; existing rows are read with `SELECT ... FOR UPDATE` (READ COMMITTED
+/// re-reads the latest committed version after the wait), so each decision is made against
+/// the row as last committed and the rollup delta (new minus old) is exact. Every phase takes
+/// its row locks in key order (deliveries by (vendor, message_id), touched days, then rollups
+/// by their key), so two ingests wait for each other but do not deadlock; should the server
+/// still report a deadlock, the merge is retried from a savepoint. Why not advisory locks: a
+/// lock per file or account serializes exactly the work that parallel ingest should spread
+/// out (files of one vendor span every account), and one per message exhausts the lock table.
+extension PostgresLedger {
+    public func isIngested(sha256: String) throws -> Bool {
+        try !query("SELECT 1 FROM ingested_files WHERE sha256 = $1", [.text(sha256)]).isEmpty
+    }
+
+    public func ingest(_ file: IngestedFile, _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
+        try transaction {
+            // Another transaction inserting the same SHA-256 makes this wait for its end: the
+            // same file delivered twice at once is ingested once.
+            let inserted = try unlockedQuery("""
+                INSERT INTO ingested_files (sha256, path, size, vendor, run_id, ingested_at, rows, inserted, updated,
+                    unchanged, stale, conflicts, rejected)
+                VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, 0, 0, 0, 0)
+                ON CONFLICT (sha256) DO NOTHING RETURNING id
+                """, [.text(file.sha256), .text(file.path), .int(file.size), .text(file.vendor), .text(file.runID),
+                      .int(file.ingestedAt.secondsSinceEpoch)])
+            guard let row = inserted.first else { return .alreadyIngested }
+            let fileID = try RowReader(row).int(0)
+            try prepareStaging()
+            let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID)
+            do {
+                try body(sink)
+                try sink.merge()
+            } catch {
+                sink.abandon()
+                throw error
+            }
+            let counts = sink.counts
+            try unlockedQuery("""
+                UPDATE ingested_files SET rows = $1, inserted = $2, updated = $3, unchanged = $4, stale = $5,
+                    conflicts = $6, rejected = $7 WHERE id = $8
+                """, [.int(Int64(counts.rows)), .int(Int64(counts.inserted)), .int(Int64(counts.updated)),
+                      .int(Int64(counts.unchanged)), .int(Int64(counts.stale)), .int(Int64(counts.conflicts)),
+                      .int(Int64(counts.rejected)), .int(fileID)])
+            return .ingested(counts)
+        }
+    }
+
+    /// Creates the session's temporary tables (once per connection, outside a transaction so
+    /// that a rolled-back file does not take them away). Their rows go at every commit.
+    func createStagingTables() throws {
+        for statement in Self.stagingTables { try query(statement) }
+    }
+
+    /// Empty staging tables for a file (a rollback already emptied them; this is a guard).
+    func prepareStaging() throws {
+        try unlockedQuery("TRUNCATE ingest_staging, ingest_pending, ingest_round, ingest_decided, ingest_deltas, ingest_rejects")
+    }
+
+    static let recordColumns = [
+        "vendor", "message_id", "account", "local_day", "batch_id", "sent_at", "completed_at", "channel", "status",
+        "refundable", "reason_code", "reason_text", "units", "category", "sender", "recipient", "recipient_hash",
+        "fallback_of", "vendor_cost",
+    ]
+
+    static let stagingTables = [
+        """
+        CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
+            ord bigint NOT NULL, vendor text COLLATE "C" NOT NULL, message_id text COLLATE "C" NOT NULL,
+            account text COLLATE "C" NOT NULL, local_day date NOT NULL, batch_id text COLLATE "C", sent_at bigint NOT NULL,
+            completed_at bigint, channel text COLLATE "C" NOT NULL, status text COLLATE "C" NOT NULL, refundable boolean NOT NULL,
+            reason_code text COLLATE "C", reason_text text COLLATE "C", units bigint NOT NULL, category text COLLATE "C",
+            sender text COLLATE "C", recipient text COLLATE "C", recipient_hash text COLLATE "C", fallback_of text COLLATE "C",
+            vendor_cost bigint, source_row integer NOT NULL
+        ) ON COMMIT DELETE ROWS
+        """,
+        // Staged rows that met an existing row (or an earlier row of the same file).
+        "CREATE TEMP TABLE IF NOT EXISTS ingest_pending (LIKE ingest_staging) ON COMMIT DELETE ROWS",
+        // The earliest pending row per message, merged together in one round.
+        "CREATE TEMP TABLE IF NOT EXISTS ingest_round (LIKE ingest_staging) ON COMMIT DELETE ROWS",
+        """
+        CREATE TEMP TABLE IF NOT EXISTS ingest_decided (
+            ord bigint NOT NULL, decision text NOT NULL, vendor text COLLATE "C" NOT NULL, message_id text COLLATE "C" NOT NULL,
+            incoming_status text COLLATE "C" NOT NULL, source_row integer NOT NULL,
+            old_account text COLLATE "C" NOT NULL, old_vendor text COLLATE "C" NOT NULL, old_local_day date NOT NULL, old_channel text COLLATE "C" NOT NULL,
+            old_status text COLLATE "C" NOT NULL, old_refundable boolean NOT NULL, old_units bigint NOT NULL,
+            old_category text COLLATE "C", old_fallback_of text COLLATE "C", old_vendor_cost bigint
+        ) ON COMMIT DELETE ROWS
+        """,
+        """
+        CREATE TEMP TABLE IF NOT EXISTS ingest_deltas (
+            account text COLLATE "C" NOT NULL, local_day date NOT NULL, vendor text COLLATE "C" NOT NULL,
+            channel text COLLATE "C" NOT NULL, category text COLLATE "C" NOT NULL, status text COLLATE "C" NOT NULL,
+            refundable boolean NOT NULL, is_fallback boolean NOT NULL, messages bigint NOT NULL, units bigint NOT NULL,
+            call_minutes bigint NOT NULL, vendor_cost bigint NOT NULL, cost_unknown bigint NOT NULL
+        ) ON COMMIT DELETE ROWS
+        """,
+        """
+        CREATE TEMP TABLE IF NOT EXISTS ingest_rejects (
+            file_sha256 text COLLATE "C" NOT NULL, path text COLLATE "C" NOT NULL, row integer NOT NULL,
+            field text COLLATE "C" NOT NULL, value text COLLATE "C" NOT NULL, reason text COLLATE "C" NOT NULL
+        ) ON COMMIT DELETE ROWS
+        """,
+    ]
+}
+
+/// Encodes records into the COPY stream as they come, then merges them at the end of the file.
+///
+/// `upsert` cannot know a record's fate before the merge: it returns `.insert` provisionally
+/// (the file's counts and conflicts are exact once the file is merged; callers here use those).
+/// Reading `conflicts` ends the file's COPY and runs the merge, since the ingestor reads them
+/// as the body's last act.
+final class PostgresIngestSink: FileIngestSink {
+    let ledger: PostgresLedger
+    let file: IngestedFile
+    let fileID: Int64
+    var counts = FileIngestCounts()
+    private var foundConflicts: [StatusConflict] = []
+    private var copy: CopyStream?
+    private var encoder = CopyTextEncoder()
+    private var rejectEncoder = CopyTextEncoder()
+    private var rejectStream: CopyStream?
+    private var staged: Int64 = 0
+    private var dayTexts: [Int: String] = [:]
+    private var merged = false
+    private var mergeError: (any Error)?
+
+    init(ledger: PostgresLedger, file: IngestedFile, fileID: Int64) {
+        self.ledger = ledger
+        self.file = file
+        self.fileID = fileID
+    }
+
+    var conflicts: [StatusConflict] {
+        if !merged && mergeError == nil {
+            do { try merge() } catch { mergeError = error }
+        }
+        return foundConflicts
+    }
+
+    func upsert(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate {
+        precondition(!merged, "record after the file was merged")
+        if copy == nil {
+            copy = CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
+                              executor: ledger.executor, logger: ledger.logger)
+        }
+        staged += 1
+        encoder.int(staged)
+        encoder.text(record.vendor)
+        encoder.text(record.messageID)
+        encoder.text(record.account)
+        let dayNumber = localDay.daysSinceEpoch
+        if let text = dayTexts[dayNumber] {
+            encoder.text(text)
+        } else {
+            let text = localDay.description
+            dayTexts[dayNumber] = text
+            encoder.text(text)
+        }
+        encoder.text(record.batchID)
+        encoder.int(record.sentAt.secondsSinceEpoch)
+        encoder.int(record.completedAt?.secondsSinceEpoch)
+        encoder.text(record.channel.description)
+        encoder.text(record.status.rawValue)
+        encoder.bool(record.refundable)
+        encoder.text(record.reasonCode)
+        encoder.text(record.reasonText)
+        encoder.int(record.units)
+        encoder.text(record.category)
+        encoder.text(record.sender)
+        encoder.text(record.recipient)
+        encoder.text(record.recipientHash)
+        encoder.text(record.fallbackOf)
+        encoder.int(record.vendorCost?.micros)
+        encoder.int(Int64(record.source.row), last: true)
+        if encoder.buffer.readableBytes >= CopyStream.chunkBytes { try flush() }
+        return .insert
+    }
+
+    func reject(_ row: RejectedRow) throws {
+        precondition(!merged, "reject after the file was merged")
+        counts.rows += 1
+        counts.rejected += 1
+        // Kept as COPY text until the records' COPY is over (one COPY at a time per connection).
+        rejectEncoder.text(row.fileSHA256)
+        rejectEncoder.text(row.path)
+        rejectEncoder.int(Int64(row.row))
+        rejectEncoder.text(row.field)
+        rejectEncoder.text(row.value)
+        rejectEncoder.text(row.reason, last: true)
+    }
+
+    private func flush() throws {
+        guard encoder.buffer.readableBytes > 0, let copy else { return }
+        do {
+            try copy.send(encoder.buffer)
+        } catch {
+            throw ledger.wrap(error, context: file.path)
+        }
+        encoder = CopyTextEncoder()
+    }
+
+    /// A body that threw: stop the COPY so the connection can roll back.
+    func abandon() {
+        copy?.cancel()
+        rejectStream?.cancel()
+    }
+
+    /// Ends the COPY and merges the staged rows (once). Errors come out as `StoreError`.
+    func merge() throws {
+        if let mergeError { throw mergeError }
+        guard !merged else { return }
+        merged = true
+        do {
+            try copyAndMerge()
+        } catch {
+            let wrapped = ledger.wrap((error as? MergeFailure)?.underlying ?? error, context: file.path)
+            mergeError = wrapped
+            throw wrapped
+        }
+    }
+
+    private func copyAndMerge() throws {
+        if let copy {
+            try flush()
+            try copy.finish()
+        }
+        if rejectEncoder.buffer.readableBytes > 0 {
+            let stream = CopyStream(connection: ledger.connection, table: "rejects",
+                                    columns: ["file_sha256", "path", "row", "field", "value", "reason"],
+                                    executor: ledger.executor, logger: ledger.logger)
+            rejectStream = stream
+            try stream.send(rejectEncoder.buffer)
+            try stream.finish()
+            rejectEncoder = CopyTextEncoder()
+        }
+        guard staged > 0 else { return }
+        var attempt = 0
+        while true {
+            attempt += 1
+            try run("SAVEPOINT merge")
+            do {
+                try mergeStaged()
+                try run("RELEASE SAVEPOINT merge")
+                return
+            } catch let failure as MergeFailure {
+                // A deadlock the key order did not prevent (40P01): the server aborted our
+                // statement; undo the merge's partial work and its locks, and go again.
+                guard attempt < 5, let state = PostgresLedger.sqlState(of: failure.underlying), state == "40P01" || state == "40001" else {
+                    throw failure
+                }
+                try run("ROLLBACK TO SAVEPOINT merge")
+                foundConflicts = []
+                ledger.logger.notice("ingest merge retried after a deadlock", metadata: ["file.path": "\(file.path)", "attempt": "\(attempt)"])
+            }
+        }
+    }
+
+    struct MergeFailure: Error { let underlying: any Error }
+
+    /// Runs a merge statement keeping the server's error for the retry decision.
+    @discardableResult
+    private func run(_ sql: String, _ binds: [PostgresBind] = []) throws -> [PostgresRow] {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds { bind.append(to: &bindings) }
+        do {
+            let result = try ledger.connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: ledger.logger).wait()
+            return Array(result.rows)
+        } catch {
+            throw MergeFailure(underlying: error)
+        }
+    }
+
+    /// Rows affected by an INSERT/UPDATE/DELETE.
+    private func affected(_ sql: String, _ binds: [PostgresBind] = []) throws -> Int64 {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds { bind.append(to: &bindings) }
+        do {
+            let result = try ledger.connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: ledger.logger).wait()
+            return Int64(result.metadata.rows ?? 0)
+        } catch {
+            throw MergeFailure(underlying: error)
+        }
+    }
+
+    /// Columns of `deliveries` written from a staged row `s`.
+    private static let insertColumns = PostgresLedger.recordColumns.joined(separator: ", ") + ", source_file_id, source_row"
+    private static let stagedValues = PostgresLedger.recordColumns.map { "s.\($0)" }.joined(separator: ", ")
+
+    /// The precedence of a status column (BILLING.md: SCHEDULED < PENDING < final).
+    private static func precedence(_ column: String) -> String {
+        "(CASE \(column) WHEN 'SCHEDULED' THEN 0 WHEN 'PENDING' THEN 1 ELSE 2 END)"
+    }
+
+    /// Every field but the source, as `DeliveryRecord.sameFacts` compares (the local day is
+    /// derived from sent_at and the account's zone, not a fact of the record).
+    private static let sameFacts = PostgresLedger.recordColumns.filter { $0 != "local_day" }
+        .map { "r.\($0) IS NOT DISTINCT FROM d.\($0)" }.joined(separator: " AND ")
+
+    /// A rollup contribution of rows with the given column prefix, times `sign`.
+    private static func rollupSelect(_ p: String, sign: String, from: String) -> String {
+        """
+        SELECT \(p)account, \(p)local_day, \(p)vendor, \(p)channel, coalesce(\(p)category, ''), \(p)status, \(p)refundable,
+               \(p)fallback_of IS NOT NULL, \(sign) * count(*), \(sign) * sum(\(p)units),
+               \(sign) * sum(CASE WHEN split_part(\(p)channel, ':', 1) = 'CALL' AND \(p)units > 0 THEN (\(p)units + 59) / 60 ELSE 0 END),
+               \(sign) * coalesce(sum(\(p)vendor_cost), 0), \(sign) * count(*) FILTER (WHERE \(p)vendor_cost IS NULL)
+        \(from)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        """
+    }
+
+    private func mergeStaged() throws {
+        let file = PostgresBind.int(fileID)
+        var decisions: [String: Int64] = [:]
+        // 1. New messages, in key order (the lock order), the earliest row of each message.
+        let inserted = try affected("""
+            INSERT INTO deliveries (\(Self.insertColumns))
+            SELECT \(Self.stagedValues), $1, s.source_row FROM ingest_staging s ORDER BY s.vendor, s.message_id, s.ord
+            ON CONFLICT (vendor, message_id) DO NOTHING
+            """, [file])
+        var pending: Int64 = 0
+        if inserted < staged {
+            try run("ANALYZE ingest_staging")
+            // 2. The rest met a row: either committed before (by any process) or inserted by
+            // step 1 from an earlier row of this file (that row is the one not pending).
+            pending = try affected("""
+                INSERT INTO ingest_pending SELECT s.* FROM ingest_staging s JOIN deliveries d USING (vendor, message_id)
+                WHERE NOT (d.source_file_id = $1 AND d.source_row = s.source_row)
+                """, [file])
+            try run("ANALYZE ingest_pending")
+        }
+        guard inserted + pending == staged else {
+            throw StoreError(.corrupt("\(staged - inserted - pending) rows of the file met neither a new nor an existing ledger row (deleted concurrently?)"), context: self.file.path)
+        }
+        // Rollups of the inserts: every staged row that is not pending.
+        try run("INSERT INTO ingest_deltas " + Self.rollupSelect("s.", sign: "1", from: pending == 0
+            ? "FROM ingest_staging s"
+            : "FROM ingest_staging s WHERE NOT EXISTS (SELECT 1 FROM ingest_pending p WHERE p.ord = s.ord)"))
+        // 3. Pending rows in rounds: the earliest remaining row of each message against the row
+        // as it stands (locked), so repeated messages in one file apply in file order.
+        var remaining = pending
+        while remaining > 0 {
+            try run("TRUNCATE ingest_round, ingest_decided")
+            let round = try affected("INSERT INTO ingest_round SELECT DISTINCT ON (vendor, message_id) * FROM ingest_pending ORDER BY vendor, message_id, ord")
+            try run("""
+                INSERT INTO ingest_decided
+                SELECT r.ord,
+                    CASE WHEN \(Self.precedence("r.status")) < \(Self.precedence("d.status")) THEN 'stale'
+                         WHEN \(Self.precedence("d.status")) = 2 AND r.status <> d.status THEN 'conflict'
+                         WHEN \(Self.sameFacts) THEN 'unchanged'
+                         WHEN \(Self.precedence("d.status")) = 2 THEN 'correction'
+                         ELSE 'replace' END,
+                    r.vendor, r.message_id, r.status, r.source_row, d.account, d.vendor, d.local_day, d.channel, d.status, d.refundable,
+                    d.units, d.category, d.fallback_of, d.vendor_cost
+                FROM ingest_round r
+                JOIN (SELECT * FROM deliveries WHERE (vendor, message_id) IN (SELECT vendor, message_id FROM ingest_round)
+                      ORDER BY vendor, message_id FOR UPDATE) d USING (vendor, message_id)
+                """)
+            try run("""
+                UPDATE deliveries d SET \(PostgresLedger.recordColumns.map { "\($0) = r.\($0)" }.joined(separator: ", ")),
+                    source_file_id = $1, source_row = r.source_row
+                FROM ingest_round r JOIN ingest_decided x USING (ord)
+                WHERE x.decision IN ('replace', 'correction') AND d.vendor = r.vendor AND d.message_id = r.message_id
+                """, [file])
+            try run("INSERT INTO ingest_deltas " + Self.rollupSelect("r.", sign: "1", from: """
+                FROM ingest_round r JOIN ingest_decided x USING (ord) WHERE x.decision IN ('replace', 'correction')
+                """))
+            try run("INSERT INTO ingest_deltas " + Self.rollupSelect("x.old_", sign: "-1", from: """
+                FROM ingest_decided x WHERE x.decision IN ('replace', 'correction')
+                """))
+            try run("""
+                INSERT INTO status_conflicts (vendor, message_id, kept_status, incoming_status, file_sha256, row)
+                SELECT vendor, message_id, old_status, incoming_status, $1, source_row FROM ingest_decided
+                WHERE decision = 'conflict' ORDER BY ord
+                """, [.text(self.file.sha256)])
+            for row in try run("SELECT decision, count(*) FROM ingest_decided GROUP BY decision") {
+                let reader = RowReader(row)
+                decisions[try reader.text(0), default: 0] += try reader.int(1)
+            }
+            for row in try run("SELECT vendor, message_id, old_status, incoming_status, source_row FROM ingest_decided WHERE decision = 'conflict' ORDER BY ord") {
+                let reader = RowReader(row)
+                guard let kept = DeliveryStatus(rawValue: try reader.text(2)), let incoming = DeliveryStatus(rawValue: try reader.text(3)) else { continue }
+                foundConflicts.append(StatusConflict(vendor: try reader.text(0), messageID: try reader.text(1), kept: kept, incoming: incoming,
+                                                     source: .init(fileSHA256: self.file.sha256, row: Int(try reader.int(4)))))
+            }
+            try run("DELETE FROM ingest_pending p USING ingest_round r WHERE p.ord = r.ord")
+            remaining -= round
+        }
+        foundConflicts.sort { $0.source.row < $1.source.row }
+        try applyRollups()
+        counts.rows += Int(staged)
+        counts.inserted = Int(inserted)
+        counts.updated = Int(decisions["replace", default: 0] + decisions["correction", default: 0])
+        counts.unchanged = Int(decisions["unchanged", default: 0])
+        counts.stale = Int(decisions["stale", default: 0])
+        counts.conflicts = Int(decisions["conflict", default: 0])
+    }
+
+    /// Adds the file's net rollup deltas; rows that reach zero are removed, as in SQLite.
+    private func applyRollups() throws {
+        let key = "account, local_day, vendor, channel, category, status, refundable, is_fallback"
+        let net = """
+            SELECT \(key), sum(messages) AS messages, sum(units) AS units, sum(call_minutes) AS call_minutes,
+                   sum(vendor_cost) AS vendor_cost, sum(cost_unknown) AS cost_unknown
+            FROM ingest_deltas GROUP BY \(key)
+            HAVING sum(messages) <> 0 OR sum(units) <> 0 OR sum(call_minutes) <> 0 OR sum(vendor_cost) <> 0 OR sum(cost_unknown) <> 0
+            """
+        // Touched days first, in key order: the trigger then finds them and waits on nothing.
+        try run("""
+            INSERT INTO billing_touched_days (account, local_day)
+            SELECT DISTINCT account, local_day FROM (\(net)) n ORDER BY account, local_day ON CONFLICT DO NOTHING
+            """)
+        try run("""
+            INSERT INTO daily_rollups (\(key), messages, units, call_minutes, vendor_cost, cost_unknown)
+            SELECT \(key), messages, units, call_minutes, vendor_cost, cost_unknown FROM (\(net)) n ORDER BY \(key)
+            ON CONFLICT (\(key)) DO UPDATE SET
+                messages = daily_rollups.messages + excluded.messages, units = daily_rollups.units + excluded.units,
+                call_minutes = daily_rollups.call_minutes + excluded.call_minutes,
+                vendor_cost = daily_rollups.vendor_cost + excluded.vendor_cost,
+                cost_unknown = daily_rollups.cost_unknown + excluded.cost_unknown
+            """)
+        // Only rows this file changed can have reached zero, and this transaction holds their locks.
+        try run("""
+            DELETE FROM daily_rollups r USING (\(net)) n
+            WHERE (r.account, r.local_day, r.vendor, r.channel, r.category, r.status, r.refundable, r.is_fallback)
+                = (n.account, n.local_day, n.vendor, n.channel, n.category, n.status, n.refundable, n.is_fallback)
+              AND r.messages = 0 AND r.units = 0 AND r.call_minutes = 0 AND r.vendor_cost = 0 AND r.cost_unknown = 0
+            """)
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import LedgerStore
+
+/// The same named, append-only migrations as the SQLite ledger, in PostgreSQL's dialect.
+///
+/// Choices that differ from SQLite, and why:
+/// - every text column is `COLLATE "C"`: byte order, as SQLite compares, whatever the database's
+///   locale, so both stores sort (and therefore report) identically;
+/// - days are `date`, flags `boolean`, money and instants `bigint` (micro-units, seconds);
+/// - `billing_touched_days` is kept by a trigger here too; the ingest path also inserts an
+///   account-day before changing its rollups so that concurrent ingests take locks in one order.
+extension PostgresLedger {
+    static let migrations: [(name: String, sql: String)] = [
+        ("2026-11-v1-ledger", """
+            CREATE TABLE deliveries (
+                vendor text COLLATE "C" NOT NULL,
+                message_id text COLLATE "C" NOT NULL,
+                account text COLLATE "C" NOT NULL,
+                local_day date NOT NULL,
+                batch_id text COLLATE "C",
+                sent_at bigint NOT NULL,
+                completed_at bigint,
+                channel text COLLATE "C" NOT NULL,
+                status text COLLATE "C" NOT NULL,
+                refundable boolean NOT NULL,
+                reason_code text COLLATE "C",
+                reason_text text COLLATE "C",
+                units bigint NOT NULL,
+                category text COLLATE "C",
+                sender text COLLATE "C",
+                recipient text COLLATE "C",
+                recipient_hash text COLLATE "C",
+                fallback_of text COLLATE "C",
+                vendor_cost bigint,
+                source_file_id bigint NOT NULL,
+                source_row integer NOT NULL,
+                PRIMARY KEY (vendor, message_id)
+            );
+            CREATE INDEX deliveries_by_account_day ON deliveries (account, local_day);
+
+            CREATE TABLE ingested_files (
+                id bigserial PRIMARY KEY,
+                sha256 text COLLATE "C" NOT NULL UNIQUE,
+                path text COLLATE "C" NOT NULL,
+                size bigint NOT NULL,
+                vendor text COLLATE "C" NOT NULL,
+                run_id text COLLATE "C" NOT NULL,
+                ingested_at bigint NOT NULL,
+                rows bigint NOT NULL,
+                inserted bigint NOT NULL,
+                updated bigint NOT NULL,
+                unchanged bigint NOT NULL,
+                stale bigint NOT NULL,
+                conflicts bigint NOT NULL,
+                rejected bigint NOT NULL
+            );
+
+            CREATE TABLE rejects (
+                file_sha256 text COLLATE "C" NOT NULL,
+                path text COLLATE "C" NOT NULL,
+                row integer NOT NULL,
+                field text COLLATE "C" NOT NULL,
+                value text COLLATE "C" NOT NULL,
+                reason text COLLATE "C" NOT NULL
+            );
+            CREATE INDEX rejects_by_file ON rejects (file_sha256, row);
+
+            CREATE TABLE status_conflicts (
+                vendor text COLLATE "C" NOT NULL,
+                message_id text COLLATE "C" NOT NULL,
+                kept_status text COLLATE "C" NOT NULL,
+                incoming_status text COLLATE "C" NOT NULL,
+                file_sha256 text COLLATE "C" NOT NULL,
+                row integer NOT NULL
+            );
+
+            CREATE TABLE daily_rollups (
+                account text COLLATE "C" NOT NULL,
+                local_day date NOT NULL,
+                vendor text COLLATE "C" NOT NULL,
+                channel text COLLATE "C" NOT NULL,
+                category text COLLATE "C" NOT NULL,
+                status text COLLATE "C" NOT NULL,
+                refundable boolean NOT NULL,
+                is_fallback boolean NOT NULL,
+                messages bigint NOT NULL,
+                units bigint NOT NULL,
+                call_minutes bigint NOT NULL,
+                vendor_cost bigint NOT NULL,
+                cost_unknown bigint NOT NULL,
+                PRIMARY KEY (account, local_day, vendor, channel, category, status, refundable, is_fallback)
+            );
+
+            CREATE TABLE runs (
+                id text COLLATE "C" NOT NULL PRIMARY KEY,
+                command text COLLATE "C" NOT NULL,
+                started_at bigint NOT NULL,
+                finished_at bigint,
+                status text COLLATE "C" NOT NULL,
+                summary_json text NOT NULL
+            );
+            """),
+        ("2026-11-v2-billing", """
+            CREATE TABLE statements (
+                account text COLLATE "C" NOT NULL,
+                cycle_start date NOT NULL,
+                cycle_end date NOT NULL,
+                revision integer NOT NULL,
+                checksum text COLLATE "C" NOT NULL,
+                content bytea NOT NULL,
+                run_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (account, cycle_start, revision)
+            );
+
+            CREATE TABLE adjustments (
+                seq bigserial PRIMARY KEY,
+                account text COLLATE "C" NOT NULL,
+                target_cycle date NOT NULL,
+                original_cycle date NOT NULL,
+                cycle_messages bigint NOT NULL,
+                content bytea NOT NULL,
+                run_id text COLLATE "C" NOT NULL
+            );
+            CREATE INDEX adjustments_by_account ON adjustments (account, target_cycle);
+
+            CREATE TABLE month_reports (
+                account text COLLATE "C" NOT NULL,
+                month text COLLATE "C" NOT NULL,
+                revision integer NOT NULL,
+                checksum text COLLATE "C" NOT NULL,
+                content bytea NOT NULL,
+                run_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (account, month, revision)
+            );
+
+            CREATE TABLE vendor_summaries (
+                vendor text COLLATE "C" NOT NULL,
+                grain text COLLATE "C" NOT NULL,
+                grain_key text COLLATE "C" NOT NULL,
+                total bigint,
+                success bigint,
+                failure bigint,
+                fallback_success bigint,
+                fallback_failure bigint,
+                amount bigint,
+                source_file text COLLATE "C" NOT NULL,
+                source_row integer NOT NULL,
+                PRIMARY KEY (vendor, grain, grain_key)
+            );
+
+            CREATE INDEX deliveries_pending ON deliveries (account, local_day, sent_at) WHERE status = 'PENDING';
+            CREATE INDEX deliveries_refundable ON deliveries (vendor, sent_at) WHERE status = 'FAILED' AND refundable;
+            """),
+        ("2026-11-v3-billing-touched-days", """
+            CREATE TABLE billing_touched_days (
+                account text COLLATE "C" NOT NULL,
+                local_day date NOT NULL,
+                PRIMARY KEY (account, local_day)
+            );
+            CREATE FUNCTION sendledger_touch_day() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    INSERT INTO billing_touched_days (account, local_day) VALUES (OLD.account, OLD.local_day) ON CONFLICT DO NOTHING;
+                ELSE
+                    INSERT INTO billing_touched_days (account, local_day) VALUES (NEW.account, NEW.local_day) ON CONFLICT DO NOTHING;
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER daily_rollups_touched AFTER INSERT OR UPDATE OR DELETE ON daily_rollups
+                FOR EACH ROW EXECUTE FUNCTION sendledger_touch_day();
+            """),
+        ("2026-11-v4-retention", """
+            CREATE TABLE purge_marks (
+                account text COLLATE "C" NOT NULL PRIMARY KEY,
+                before_day date NOT NULL,
+                run_id text COLLATE "C" NOT NULL,
+                purged_at bigint NOT NULL
+            );
+            """),
+        ("2026-11-v5-statement-previews", """
+            CREATE TABLE statement_previews (
+                account text COLLATE "C" NOT NULL,
+                cycle_start date NOT NULL,
+                cycle_end date NOT NULL,
+                revision integer NOT NULL,
+                checksum text COLLATE "C" NOT NULL,
+                content bytea NOT NULL,
+                run_id text COLLATE "C" NOT NULL,
+                PRIMARY KEY (account, cycle_start, revision)
+            );
+            """),
+    ]
+
+    /// Applies the migrations not yet recorded, in one transaction. An advisory lock
+    /// makes processes that start together apply them once.
+    func migrate() throws {
+        try transaction {
+            try unlockedQuery("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))")
+            try unlockedQuery("CREATE TABLE IF NOT EXISTS schema_migrations (name text COLLATE \"C\" PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            let applied = Set(try unlockedQuery("SELECT name FROM schema_migrations").map { try RowReader($0).text(0) })
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                try simpleQuery(migration.sql)
+                try unlockedQuery("INSERT INTO schema_migrations (name) VALUES ($1)", [.text(migration.name)])
+                logger.info("ledger migration applied", metadata: ["migration": "\(migration.name)", "store": "\(location)"])
+            }
+        }
+    }
+
+    /// Runs a migration's statements one by one (postgres-nio speaks the extended protocol,
+    /// which takes one statement per message).
+    func simpleQuery(_ sql: String) throws {
+        for statement in Self.statements(of: sql) { try unlockedQuery(statement) }
+    }
+
+    /// Splits at lines ending in ";" outside `$$` bodies.
+    static func statements(of sql: String) -> [String] {
+        var statements: [String] = [], current = "", insideBody = false
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            current += line + "\n"
+            if line.components(separatedBy: "$$").count % 2 == 0 { insideBody.toggle() }
+            if !insideBody, line.hasSuffix(";") {
+                statements.append(current)
+                current = ""
+            }
+        }
+        if !current.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { statements.append(current) }
+        return statements
+    }
+
+    /// `pg_advisory_xact_lock` key for schema changes ("sendledg" as 8 bytes).
+    static let migrationLockKey: Int64 = 0x73656e646c656467
+}
