@@ -6,7 +6,7 @@ import LedgerStore
 public struct DiscrepancyReport: Hashable, Sendable, Codable {
     public var schema: String = "sendledger.discrepancies/1"
     public var vendor: String
-    /// Sorted by (grain, key, measure).
+    /// Sorted by (account, grain, key, measure).
     public var rows: [Discrepancy]
 }
 
@@ -18,6 +18,9 @@ public struct Discrepancy: Hashable, Sendable, Codable {
     }
 
     public var vendor: String
+    /// The summary's account: detail is counted for this account only. nil (or empty) for a
+    /// summary over every account of the vendor.
+    public var account: String? = nil
     /// "day-template", "batch" or "month-channel".
     public var grain: String
     public var key: String
@@ -93,6 +96,8 @@ extension VendorSummaryRow {
 /// Compares summaries with detail counts. Pure: the caller gives both.
 struct Reconciler {
     let vendor: String
+    /// The summaries' account ("" for the whole vendor): set on every row.
+    var account = ""
     let timeZone: ZoneClock
 
     /// The grain key of a record for a summary grain kind.
@@ -157,6 +162,7 @@ struct Reconciler {
                 }
             }
         }
+        if !account.isEmpty { for index in rows.indices { rows[index].account = account } }
         return rows
     }
 }
@@ -188,7 +194,13 @@ extension BillingEngine {
         if everything { lower = Instant(secondsSinceEpoch: Int64(Int32.min)); upper = Instant(secondsSinceEpoch: 253_402_300_800) }
         var records: [DeliveryRecord] = []
         try store.records(vendor: vendor, sentAt: lower..<upper) { records.append($0) }
-        let rows = Reconciler(vendor: vendor, timeZone: clock).compare(summaries: summaries, records: records)
+        // A summary stored for an account is compared with that account's records only; one
+        // without an account ("") with every record of the vendor.
+        var rows: [Discrepancy] = []
+        for (account, ofAccount) in Dictionary(grouping: summaries, by: \.account).sorted(by: { $0.key < $1.key }) {
+            let detail = account.isEmpty ? records : records.filter { $0.account == account }
+            rows += Reconciler(vendor: vendor, account: account, timeZone: clock).compare(summaries: ofAccount, records: detail)
+        }
         return DiscrepancyReport(vendor: vendor, rows: rows)
     }
 }

@@ -86,13 +86,15 @@ public final class Ingestor {
             logger.info("file already ingested", metadata: ["file.path": "\(path)", "file.sha256": "\(digest.hex)"])
             return report
         }
-        let context = FileContext(path: path, sha256: digest.hex, accountFromFolder: accountFromFolder, privacy: privacy)
+        var context = FileContext(path: path, sha256: digest.hex, accountFromFolder: accountFromFolder, privacy: privacy)
         let manifest = IngestedFile(sha256: digest.hex, path: path, size: digest.size, vendor: format.vendor, runID: runID, ingestedAt: now())
         var rejects: [RejectedRow] = []
-        do {
-            let outcome = try store.ingest(manifest) { sink in
+        func attempt() throws -> FileIngestOutcome {
+            try store.ingest(manifest) { sink in
                 let source = try format.makeSource(try ByteSources.open(path: path), context)
                 var rows = 0
+                // Summary rows go to the store in batches, in this transaction.
+                var summaries: [VendorSummaryRow] = []
                 try source.read { result in
                     rows += 1
                     switch result {
@@ -107,6 +109,12 @@ public final class Ingestor {
                         } else {
                             try sink.upsert(record, localDay: day)
                         }
+                    case .summary(let summary):
+                        summaries.append(summary)
+                        if summaries.count >= 1000 {
+                            try sink.saveSummary(summaries)
+                            summaries.removeAll(keepingCapacity: true)
+                        }
                     case .rejected(let error):
                         let row = RejectedRow(fileSHA256: digest.hex, path: path, row: error.row, field: error.field, value: error.value, reason: error.reason.text)
                         try sink.reject(row)
@@ -117,8 +125,22 @@ public final class Ingestor {
                         if rows & 0x3FFF == 0 { progress?(source.bytesRead, rows) }
                     }
                 }
+                if !summaries.isEmpty { try sink.saveSummary(summaries) }
                 progress?(source.bytesRead, rows)
                 report.conflicts = sink.conflicts
+            }
+        }
+        do {
+            let outcome: FileIngestOutcome
+            do {
+                outcome = try attempt()
+            } catch let exceeded as RepeatWindowExceeded {
+                // Rolled back: read the report again keeping every repeat count (same ids).
+                logger.info("file out of time order: reading again with exact repeat counts",
+                            metadata: ["file.path": "\(path)", "row": "\(exceeded.row)"])
+                context.exactRepeatCounts = true
+                rejects.removeAll()
+                outcome = try attempt()
             }
             switch outcome {
             case .alreadyIngested:
@@ -133,6 +155,8 @@ public final class Ingestor {
                 ])
             }
         } catch let error as StoreError {
+            throw error
+        } catch let error as StoreFeatureMissing {
             throw error
         } catch let interruption as IngestInterrupted {
             logger.warning("file rolled back: interrupted", metadata: ["file.path": "\(path)", "rows.read": "\(interruption.row)"])

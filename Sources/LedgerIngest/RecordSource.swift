@@ -1,9 +1,12 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 
-/// One input row, mapped: a canonical record, or a rejection naming row, field and value.
+/// One input row, mapped: a canonical record, a row of a vendor's summary (summary profiles:
+/// counts to reconcile with, not delivery records), or a rejection naming row, field and value.
 public enum RowResult: Sendable {
     case record(DeliveryRecord)
+    case summary(VendorSummaryRow)
     case rejected(IngestError)
 }
 
@@ -23,6 +26,9 @@ public struct FileContext: Sendable {
     /// The account, when the inbox sub-folder names it.
     public var accountFromFolder: String?
     public var privacy: RecipientPrivacy
+    /// Vendor profiles deriving message ids: keep every repeat count of the file instead of a
+    /// window's (`RepeatCounter`; set after `RepeatWindowExceeded`, or when memory is no concern).
+    public var exactRepeatCounts = false
 
     public init(path: String, sha256: String, accountFromFolder: String? = nil, privacy: RecipientPrivacy) {
         self.path = path

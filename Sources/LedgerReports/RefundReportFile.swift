@@ -79,7 +79,7 @@ public struct DiscrepancyReportFile {
                          tables: [], closing: [])
         try sink.table(sheet: L.discrepancies, ReportTable(record: "discrepancy", title: L.discrepancies, columns: Columns.discrepancy,
                                                            rows: rows.map { d in
-            [.text(d.vendor), .text(d.grain), .text(d.key), .text(d.measure.rawValue), d.summary.map { .int($0) } ?? .null,
+            [.text(d.vendor), .text(d.account), .text(d.grain), .text(d.key), .text(d.measure.rawValue), d.summary.map { .int($0) } ?? .null,
              .int(d.detail), .int(d.difference), .text(d.sourceFile), d.sourceRow.map { .int($0) } ?? .null]
         }))
     }

@@ -85,7 +85,7 @@ enum Columns {
     ]
 
     static let discrepancy = [
-        c("vendor", L.vendor), c("grain", L.grain, 14), c("key", L.key, 30), c("measure", L.measure, 16),
+        c("vendor", L.vendor), c("account", L.account, 14), c("grain", L.grain, 14), c("key", L.key, 30), c("measure", L.measure, 16),
         c("summary", L.summaryCount), c("detail", L.detailCount), c("difference", L.difference),
         c("source_file", L.sourceFile, 20), c("source_row", L.sourceRow, 10),
     ]

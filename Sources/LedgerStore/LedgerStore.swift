@@ -100,6 +100,26 @@ public protocol FileIngestSink: AnyObject {
     func reject(_ row: RejectedRow) throws
     /// A record whose status conflicts with the stored final status (reported, not applied).
     var conflicts: [StatusConflict] { get }
+    /// Rows of a vendor's summary file (aggregated counts, not delivery records), stored in the
+    /// file's transaction, keyed by (vendor, account, grain, grain key): a new key is counted
+    /// `inserted`, the same values again `unchanged` (the earlier source is kept), other values
+    /// replace the earlier ones (`updated`, the new file and row become the source). Every row
+    /// counts in `rows`. A store without summary tables keeps the default, which refuses the file.
+    func saveSummary(_ rows: [VendorSummaryRow]) throws
+}
+
+extension FileIngestSink {
+    public func saveSummary(_ rows: [VendorSummaryRow]) throws {
+        throw StoreFeatureMissing(feature: "vendor summaries")
+    }
+}
+
+/// The configured store cannot hold what a file carries (a deployment problem, not the file's):
+/// the file's transaction rolls back and the run fails.
+public struct StoreFeatureMissing: Error, CustomStringConvertible, Sendable {
+    public let feature: String
+    public init(feature: String) { self.feature = feature }
+    public var description: String { "this ledger store does not keep \(feature)" }
 }
 
 /// A row set aside, naming file, row, field, value and why.

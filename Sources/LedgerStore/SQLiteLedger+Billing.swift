@@ -63,10 +63,11 @@ public protocol BillingStore: RetentionStore {
     /// Every record of a vendor with sent_at in [from, to) (reconciliation with summaries).
     func records(vendor: String, sentAt: Range<Instant>, _ each: (DeliveryRecord) throws -> Void) throws
 
-    /// Inserts or replaces vendor summary rows (keyed by vendor, grain and key) in one transaction.
+    /// Inserts or replaces vendor summary rows (keyed by vendor, account, grain and key) in one
+    /// transaction. (Ingest stores summary files through `FileIngestSink.saveSummary`.)
     func saveVendorSummaries(_ rows: [VendorSummaryRow]) throws
 
-    /// Stored vendor summaries of a vendor, ordered by grain and key.
+    /// Stored vendor summaries of a vendor, ordered by account, grain and key.
     func vendorSummaries(vendor: String) throws -> [VendorSummaryRow]
 }
 
@@ -181,6 +182,9 @@ public struct VendorSummaryRow: Hashable, Sendable {
     }
 
     public var vendor: String
+    /// The account the summary is about (inbox sub-folder or the profile's `account` field);
+    /// empty for a summary over every account of the vendor.
+    public var account: String
     public var grain: Grain
     /// Counts the vendor shows; nil where its summary has no such column.
     public var total: Int64?
@@ -192,9 +196,10 @@ public struct VendorSummaryRow: Hashable, Sendable {
     public var amount: Money?
     public var source: DeliveryRecord.Source
 
-    public init(vendor: String, grain: Grain, total: Int64? = nil, success: Int64? = nil, failure: Int64? = nil,
+    public init(vendor: String, account: String = "", grain: Grain, total: Int64? = nil, success: Int64? = nil, failure: Int64? = nil,
                 fallbackSuccess: Int64? = nil, fallbackFailure: Int64? = nil, amount: Money? = nil, source: DeliveryRecord.Source = .none) {
         self.vendor = vendor
+        self.account = account
         self.grain = grain
         self.total = total
         self.success = success
@@ -394,10 +399,10 @@ extension SQLiteLedger: BillingStore {
             for row in rows {
                 try db.execute(
                     sql: """
-                        INSERT OR REPLACE INTO vendor_summaries (vendor, grain, grain_key, total, success, failure, fallback_success,
-                            fallback_failure, amount, source_file, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT OR REPLACE INTO vendor_summaries (vendor, account, grain, grain_key, total, success, failure,
+                            fallback_success, fallback_failure, amount, source_file, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [row.vendor, row.grain.kind, row.grain.key, row.total, row.success, row.failure, row.fallbackSuccess,
+                    arguments: [row.vendor, row.account, row.grain.kind, row.grain.key, row.total, row.success, row.failure, row.fallbackSuccess,
                                 row.fallbackFailure, row.amount?.micros, row.source.fileSHA256, row.source.row])
             }
         }
@@ -405,13 +410,13 @@ extension SQLiteLedger: BillingStore {
 
     public func vendorSummaries(vendor: String) throws -> [VendorSummaryRow] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM vendor_summaries WHERE vendor = ? ORDER BY grain, grain_key", arguments: [vendor]).map { row in
+            try Row.fetchAll(db, sql: "SELECT * FROM vendor_summaries WHERE vendor = ? ORDER BY account, grain, grain_key", arguments: [vendor]).map { row in
                 let kind: String = row["grain"], key: String = row["grain_key"]
                 guard let grain = VendorSummaryRow.Grain(kind: kind, key: key) else {
                     throw StoreError(.corrupt("bad vendor summary grain \(kind) \(key)"), context: path)
                 }
                 let amount: Int64? = row["amount"]
-                return VendorSummaryRow(vendor: row["vendor"], grain: grain, total: row["total"], success: row["success"],
+                return VendorSummaryRow(vendor: row["vendor"], account: row["account"], grain: grain, total: row["total"], success: row["success"],
                                         failure: row["failure"], fallbackSuccess: row["fallback_success"],
                                         fallbackFailure: row["fallback_failure"], amount: amount.map { Money(micros: $0) },
                                         source: .init(fileSHA256: row["source_file"], row: row["source_row"]))

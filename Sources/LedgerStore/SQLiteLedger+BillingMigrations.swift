@@ -93,5 +93,30 @@ extension SQLiteLedger {
                 END;
                 """)
         }
+        migrator.registerMigration("2026-11-v4-vendor-summaries-account") { db in
+            // Summaries are per account (the inbox sub-folder): two accounts' rows for the same
+            // day and template are different facts. Rows stored before have no account ('').
+            try db.execute(sql: """
+                CREATE TABLE vendor_summaries_v4 (
+                    vendor TEXT NOT NULL,
+                    account TEXT NOT NULL,
+                    grain TEXT NOT NULL,
+                    grain_key TEXT NOT NULL,
+                    total INTEGER,
+                    success INTEGER,
+                    failure INTEGER,
+                    fallback_success INTEGER,
+                    fallback_failure INTEGER,
+                    amount INTEGER,
+                    source_file TEXT NOT NULL,
+                    source_row INTEGER NOT NULL,
+                    PRIMARY KEY (vendor, account, grain, grain_key)
+                ) WITHOUT ROWID;
+                INSERT INTO vendor_summaries_v4 SELECT vendor, '', grain, grain_key, total, success, failure, fallback_success,
+                    fallback_failure, amount, source_file, source_row FROM vendor_summaries;
+                DROP TABLE vendor_summaries;
+                ALTER TABLE vendor_summaries_v4 RENAME TO vendor_summaries;
+                """)
+        }
     }
 }

@@ -47,6 +47,8 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 /// The per-file upsert path: prepared statements on the raw connection, rollup deltas kept
 /// in memory and written once at the end of the file (same transaction).
 final class SQLiteIngestSink: FileIngestSink {
+    /// The file's transaction (summary rows are written through it; records use `connection`).
+    let db: Database
     let connection: OpaquePointer
     let file: IngestedFile
     /// The manifest row's id, stored on every record of this file.
@@ -68,6 +70,7 @@ final class SQLiteIngestSink: FileIngestSink {
 
     init(db: Database, file: IngestedFile, fileID: Int64) throws {
         guard let connection = db.sqliteConnection else { throw StoreError(.cannotOpen("closed connection")) }
+        self.db = db
         self.connection = connection
         self.file = file
         self.fileID = fileID

@@ -24,6 +24,16 @@ struct FileIngestion {
         for file in files {
             if Interruption.isRequested { throw IngestInterrupted(path: file.path, row: 0) }
             totals.files += 1
+            // A profile that does not load skips its files, naming the profile's file, key and
+            // fault; they stay in the inbox for the run after the profile is fixed.
+            if file.vendor != "canonical", case .failure(let error)? = VendorFormats.profile(named: file.vendor, config: job.config) {
+                totals.unreadable += 1
+                let reason = "bad vendor profile: \(error)"
+                print("skipped \(file.path): \(reason)")
+                totals.inputs.append(.init(path: file.path, vendor: file.vendor, sha256: nil, size: nil, outcome: "bad-profile", counts: nil, reason: reason))
+                job.logger.error("bad vendor profile", metadata: ["file.path": "\(file.path)", "vendor": "\(file.vendor)", "error": "\(error)"])
+                continue
+            }
             guard let format = format(for: file) else {
                 totals.unreadable += 1
                 let reason = "no vendor profile \"\(file.vendor)\" in \(job.config.vendorsDirectory)"
@@ -75,8 +85,15 @@ struct FileIngestion {
         return totals
     }
 
+    /// The reader of a file; nil when its profile does not exist. (A profile that does not load
+    /// is reported by `run`, with its error.)
     func format(for file: InboxFile) -> RecordFormat? {
         VendorFormats.format(for: file, config: job.config)
+    }
+
+    /// Whether the file's vendor profile exists, loaded or not (the `ingest --vendor` check).
+    func hasProfile(for file: InboxFile) -> Bool {
+        file.vendor == "canonical" || VendorFormats.profile(named: file.vendor, config: job.config) != nil
     }
 
     private func add(_ counts: FileIngestCounts, to total: inout FileIngestCounts) {

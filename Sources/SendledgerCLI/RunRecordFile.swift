@@ -12,7 +12,7 @@ struct RunRecordFile: Encodable {
         var vendor: String
         var sha256: String?
         var size: Int64?
-        /// ingested, already-ingested, unreadable, no-profile.
+        /// ingested, already-ingested, unreadable, no-profile, bad-profile.
         var outcome: String
         var counts: FileIngestCounts?
         var reason: String?
@@ -78,7 +78,7 @@ enum RunMetrics {
         metric("sendledger_rows_rejected", "Rows rejected by the last run, per vendor profile.", "gauge",
                vendors.map { ("{vendor=\"\($0)\"}", "\(byVendor[$0]!.rejected)") })
         metric("sendledger_files_unreadable", "Files the last run could not read (quarantined).", "gauge",
-               [("", "\(record.inputs.filter { $0.outcome == "unreadable" || $0.outcome == "no-profile" }.count)")])
+               [("", "\(record.inputs.filter { ["unreadable", "no-profile", "bad-profile"].contains($0.outcome) }.count)")])
         metric("sendledger_run_duration_seconds", "Wall time of the last run.", "gauge", [("", String(format: "%.3f", durationSeconds))])
         metric("sendledger_run_exit_status", "Exit status of the last run.", "gauge", [("", "\(record.exitStatus)")])
         if let lastSuccess {

@@ -40,6 +40,8 @@ struct Vendors: ParsableCommand {
         @Option(help: "Vendor profile name.") var vendor: String
         @Option(help: "The account, when the profile takes it from the inbox sub-folder.") var account: String?
         @Option(help: "How many records to print.") var show = 5
+        @Flag(help: "Print every record as canonical JSONL (what `ingest` reads), or every summary row as JSONL; rejects go to stderr.")
+        var canonicalJsonl = false
         @Argument(help: "The file to check.") var file: String
 
         func run() throws {
@@ -56,11 +58,14 @@ struct Vendors: ParsableCommand {
                 let parent = URL(fileURLWithPath: file).deletingLastPathComponent()
                 let folderAccount = parent.deletingLastPathComponent().lastPathComponent == vendor ? parent.lastPathComponent : nil
                 let digest = try FileDigest.sha256(path: file)
-                // No hash key: checking must not create one, nor write anything else.
-                let context = FileContext(path: file, sha256: digest.hex, accountFromFolder: account ?? folderAccount,
+                // No hash key: checking must not create one, nor write anything else. Output is
+                // streamed, so repeats are counted exactly rather than read twice.
+                var context = FileContext(path: file, sha256: digest.hex, accountFromFolder: account ?? folderAccount,
                                           privacy: RecipientPrivacy(key: nil, masking: config.privacy.maskRecipients))
+                context.exactRepeatCounts = true
+                if canonicalJsonl { return try Vendors.canonicalLines(profile: profile, file: file, context: context) }
                 print("checking \(file) with profile \(profile.name) (vendor \(profile.vendor), \(profile.format.name), \(profile.kind.rawValue))")
-                var rows = 0, records = 0, rejected = 0
+                var rows = 0, records = 0, rejected = 0, summaries = 0
                 var rejects: [IngestError] = []
                 let source = ProfileRecordSource(profile: profile, source: try ByteSources.open(path: file), context: context)
                 do {
@@ -70,6 +75,13 @@ struct Vendors: ParsableCommand {
                         case .record(let record):
                             records += 1
                             if records <= show { print("record " + Vendors.line(record)) }
+                        case .summary(let summary):
+                            summaries += 1
+                            if summaries <= show {
+                                print("summary \(summary.account) \(summary.grain.kind) \(summary.grain.key): total \(Vendors.count(summary.total)), "
+                                      + "success \(Vendors.count(summary.success)), failure \(Vendors.count(summary.failure)), "
+                                      + "fallback success \(Vendors.count(summary.fallbackSuccess)), fallback failure \(Vendors.count(summary.fallbackFailure))")
+                            }
                         case .rejected(let error):
                             rejected += 1
                             rejects.append(error)
@@ -79,14 +91,9 @@ struct Vendors: ParsableCommand {
                     print("unreadable \(file): \(error)")
                     return .someInputRejected
                 }
-                for summary in source.summaries.prefix(show) {
-                    print("summary \(summary.grain.kind) \(summary.grain.key): total \(Vendors.count(summary.total)), success \(Vendors.count(summary.success)), "
-                          + "failure \(Vendors.count(summary.failure)), fallback success \(Vendors.count(summary.fallbackSuccess)), "
-                          + "fallback failure \(Vendors.count(summary.fallbackFailure))")
-                }
                 for reject in rejects { print("rejected \(reject)") }
                 if profile.kind == .summary {
-                    print("\(file): \(source.summaries.count) summary rows, \(rejected) rejected (summaries are not delivery records)")
+                    print("\(file): \(summaries) summary rows, \(rejected) rejected (summaries are not delivery records)")
                 } else {
                     print("\(file): \(records) records, \(rejected) rejected")
                 }

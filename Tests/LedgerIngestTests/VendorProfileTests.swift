@@ -26,10 +26,10 @@ private func read(_ profile: VendorProfile, _ path: String, account: String? = n
     try source.read { row in
         switch row {
         case .record(let record): result.records.append(record)
+        case .summary(let summary): result.summaries.append(summary)
         case .rejected(let error): result.rejects.append(error)
         }
     }
-    result.summaries = source.summaries
     return result
 }
 
@@ -122,12 +122,13 @@ struct VendorSampleTests {
     }
 
     @Test("KT Communis list view and Godomall per-send totals are summaries") func summaries() throws {
-        let kt = try read(try shippedProfile("ktcommunis-list"), sample("ktcommunis-list/acme/ktcommunis-list-2026-10.xlsx"))
+        let kt = try read(try shippedProfile("ktcommunis-list"), sample("ktcommunis-list/acme/ktcommunis-list-2026-10.xlsx"), account: "acme")
         #expect(kt.rejects.isEmpty && kt.records.isEmpty)
         #expect(kt.summaries.count == 2)
+        #expect(kt.summaries.allSatisfy { $0.account == "acme" && $0.vendor == "ktcommunis" })
         #expect(kt.summaries[0].grain == .dayTemplate(day: LocalDate(year: 2026, month: 10, day: 14)!, template: "ACME_ORDER_01"))
         #expect(kt.summaries[0].total == 4 && kt.summaries[0].success == 2 && kt.summaries[0].fallbackSuccess == 1 && kt.summaries[0].fallbackFailure == 1)
-        let godo = try read(try shippedProfile("godomall"), sample("godomall/hanbit/godomall-sends-2026-10.xlsx"))
+        let godo = try read(try shippedProfile("godomall"), sample("godomall/hanbit/godomall-sends-2026-10.xlsx"), account: "hanbit")
         #expect(godo.rejects.isEmpty && godo.records.isEmpty)
         #expect(godo.summaries.map(\.grain) == [.batch("2026-10-10 10:00:15"), .batch("2026-10-21 16:30:40")])
         #expect(godo.summaries[1].total == 1250 && godo.summaries[1].success == 1248)

@@ -160,7 +160,7 @@ final class ProfileRowMapper {
     let r_amount: CompiledRule?
     let fallbackChannel: CompiledRule?
     private var channels: [String: Channel] = [:]
-    private var occurrences: [UInt64: UInt32] = [:]
+    private var repeats: RepeatCounter
     private var normalized: [UInt8] = []
     private var lastPrefixSecond = Int64.min
     private var prefixBytes: [UInt8] = []
@@ -171,6 +171,7 @@ final class ProfileRowMapper {
     init(profile: VendorProfile, context: FileContext) {
         self.profile = profile
         self.context = context
+        repeats = RepeatCounter(exact: context.exactRepeatCounts)
         var slots: [String: Int] = [:]
         for (index, name) in profile.inputNames.enumerated() { slots[name] = index }
         var rules: [String: CompiledRule] = [:]
@@ -418,7 +419,7 @@ final class ProfileRowMapper {
         if r_message_id != nil {
             messageID = try text(r_message_id, "message_id", row, required: true)!
         } else {
-            messageID = derivedID(account: account, sentAt: sentAt, recipient: recipientRaw, channel: channel, row: row)
+            messageID = try derivedID(account: account, sentAt: sentAt, recipient: recipientRaw, channel: channel, row: row)
         }
         var recipient: String?, recipientHash: String?
         if let recipientRaw {
@@ -455,8 +456,9 @@ final class ProfileRowMapper {
     /// VENDORS.md: a stable hash of (vendor, account, usage instant, recipient, channel, body
     /// hash), plus an occurrence index so true repeats in one file stay distinct messages:
     /// `20261002000012-80103162ccdadd0b-1` (usage instant in UTC, 8 bytes of the hash, occurrence).
-    /// The repeat count keeps 8 bytes of hash per row of the file (about 16 MB per million rows).
-    private func derivedID(account: String, sentAt: Instant, recipient: String?, channel: Channel, row: ProfileRow) -> String {
+    /// Repeats are counted in a window of usage instants (`RepeatCounter`): memory follows the
+    /// rows of a few minutes, not of the file.
+    private func derivedID(account: String, sentAt: Instant, recipient: String?, channel: Channel, row: ProfileRow) throws -> String {
         // Bytes, not Strings: this runs once per row of reports without ids.
         var body = SHA256()
         if let rule = r_body, let bytes = rule.extract(row, nulls: nulls).bytes {
@@ -485,11 +487,14 @@ final class ProfileRowMapper {
         name.withUTF8 { key.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         bodyHash.withUnsafeBytes { key.update(bufferPointer: $0) }
         let digest = key.finalize()
-        return digest.withUnsafeBytes { raw -> String in
-            var prefix: UInt64 = 0
+        var prefix: UInt64 = 0
+        digest.withUnsafeBytes { raw in
             for k in 0..<8 { prefix = prefix << 8 | UInt64(raw[k]) }
-            let occurrence = (occurrences[prefix] ?? 0) + 1
-            occurrences[prefix] = occurrence
+        }
+        guard let occurrence = repeats.next(prefix, second: sentAt.secondsSinceEpoch) else {
+            throw RepeatWindowExceeded(file: context.path, row: row.line, windowSeconds: RepeatCounter.windowSeconds)
+        }
+        return digest.withUnsafeBytes { raw -> String in
             // The usage instant first (UTC, yyyyMMddHHmmss): reports are in time order, so the
             // ledger's (vendor, message_id) index grows at its end instead of at random places.
             let seconds = sentAt.secondsSinceEpoch
@@ -522,6 +527,10 @@ final class ProfileRowMapper {
     // MARK: - Summaries
 
     func mapSummary(_ row: ProfileRow) throws(Reject) -> VendorSummaryRow {
+        // The account as for detail: the profile's field, else the inbox sub-folder.
+        guard let account = try text(r_account, "account", row) ?? context.accountFromFolder else {
+            throw reject(row, "account", nil, .missing)
+        }
         let grain: VendorSummaryRow.Grain
         switch profile.summaryGrain! {
         case .dayTemplate:
@@ -548,7 +557,7 @@ final class ProfileRowMapper {
             }
         }
         return VendorSummaryRow(
-            vendor: profile.vendor, grain: grain, total: try number(r_total, "total", row), success: try number(r_success, "success", row),
+            vendor: profile.vendor, account: account, grain: grain, total: try number(r_total, "total", row), success: try number(r_success, "success", row),
             failure: try number(r_failure, "failure", row), fallbackSuccess: try number(r_fallback_success, "fallback_success", row),
             fallbackFailure: try number(r_fallback_failure, "fallback_failure", row), amount: amount,
             source: .init(fileSHA256: context.sha256, row: row.line))

@@ -13,18 +13,14 @@ extension VendorProfile {
     }
 }
 
-/// Reads a file through a vendor profile: detail rows become canonical records, summary rows
-/// become `VendorSummaryRow`s (collected in `summaries`; they are not delivery records).
+/// Reads a file through a vendor profile: detail rows become canonical records (`.record`),
+/// summary rows `VendorSummaryRow`s (`.summary`; they are not delivery records).
 public final class ProfileRecordSource: RecordSource {
     public let profile: VendorProfile
     private let source: ByteSource
     private let context: FileContext
     private var lineReader: CSVReader?
     private var consumed: Int64 = 0
-    /// Summary rows read so far (summary profiles only).
-    public private(set) var summaries: [VendorSummaryRow] = []
-    /// Called for each summary row as it is read.
-    public var onSummary: ((VendorSummaryRow) throws -> Void)?
 
     public init(profile: VendorProfile, source: ByteSource, context: FileContext) {
         self.profile = profile
@@ -43,9 +39,7 @@ public final class ProfileRecordSource: RecordSource {
                 try mapper.mapDetail(row, emit)
             case .summary:
                 do {
-                    let summary = try mapper.mapSummary(row)
-                    summaries.append(summary)
-                    try onSummary?(summary)
+                    try emit(.summary(try mapper.mapSummary(row)))
                 } catch let failure as ProfileRowMapper.Reject {
                     try emit(.rejected(failure.error))
                 }
@@ -276,6 +270,11 @@ public final class ProfileRecordSource: RecordSource {
         let paths = names.map { $0.split(separator: ".") }
         try reader.forEachRow { row in
             let line = Data(buffer: row[0])
+            // Say so when the bytes are not UTF-8 (a file saved as CP949), not just "not JSON".
+            guard String(validating: row[0], as: UTF8.self) != nil else {
+                try emit(.rejected(fileError(row.line, "(line)", String(decoding: line.prefix(80), as: UTF8.self), .invalidUTF8)))
+                return
+            }
             guard let object = try? JSONSerialization.jsonObject(with: line), object is [String: Any] else {
                 try emit(.rejected(fileError(row.line, "(line)", String(decoding: line.prefix(80), as: UTF8.self), .unreadable("not a JSON object"))))
                 return
@@ -292,7 +291,10 @@ public final class ProfileRecordSource: RecordSource {
         let reader = CSVReader(source: source, delimiter: 0xFF, quote: 0xFE)
         lineReader = reader
         try reader.forEachRow { row in
-            let text = String(decoding: row[0], as: UTF8.self)
+            guard let text = String(validating: row[0], as: UTF8.self) else {
+                try emit(.rejected(fileError(row.line, "(line)", String(decoding: row[0].prefix(80), as: UTF8.self), .invalidUTF8)))
+                return
+            }
             guard let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else {
                 try emit(.rejected(fileError(row.line, "(line)", String(text.prefix(80)), .unreadable("does not match the profile's pattern"))))
                 return
