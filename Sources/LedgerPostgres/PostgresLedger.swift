@@ -52,6 +52,11 @@ public final class PostgresLedger: BillingStore, @unchecked Sendable {
         }
         do {
             try migrate()
+            // Session memory for the per-file merge: the staging tables live in local buffers
+            // (settable only before the session first touches a temporary table), and the
+            // key-order sort of a large file stays in memory. Allocated only as used.
+            try query("SET temp_buffers = '128MB'")
+            try query("SET work_mem = '64MB'")
             try createStagingTables()
         } catch {
             try? connection.close().wait()

@@ -112,7 +112,8 @@ struct ConformanceTests {
         #expect(try ingest(third, into: store) == .ingested(staleOnly))
         let days = day1..<LocalDate("2026-10-12")!
         let rollups = try store.rollups(account: nil, days: days)
-        #expect(rollups == (try expectedRollups(store, accounts: ["acme"], days: days)))
+        // (The stores order rows by their text columns; the model by RollupKey's own order.)
+        #expect(rollups.sorted { $0.key < $1.key } == (try expectedRollups(store, accounts: ["acme"], days: days)))
         // No row left at zero after records moved between rollup keys.
         #expect(rollups.allSatisfy { !$0.totals.isZero })
         #expect(rollups.first { $0.key.channel == Channel(.call) }?.totals.callMinutes == 3)
