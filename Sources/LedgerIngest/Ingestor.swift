@@ -91,7 +91,7 @@ public final class Ingestor {
         var rejects: [RejectedRow] = []
         do {
             let outcome = try store.ingest(manifest) { sink in
-                let source = try format.makeSource(try ByteSources.open(path: path), context)
+                let source = PipelinedRecordSource(try format.makeSource(try ByteSources.open(path: path), context))
                 var rows = 0
                 try source.read { result in
                     rows += 1
