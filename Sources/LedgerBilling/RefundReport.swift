@@ -70,7 +70,12 @@ extension BillingEngine {
     /// The evidence of one channel of `refunds(vendor:month:)`, streamed in its order (sent_at,
     /// then message id), so a month of millions of failures is never held in memory.
     public func refundItems(vendor: String, month: CalendarMonth, channel: Channel, _ each: (RefundItem) throws -> Void) throws {
-        try store.refundableFailures(vendor: vendor, sentAt: try refundRange(month)) { record in
+        let range = try refundRange(month)
+        if let narrowing = store as? any RefundEvidenceStore {
+            try narrowing.refundableFailures(vendor: vendor, channel: channel, sentAt: range) { try each(RefundItem($0)) }
+            return
+        }
+        try store.refundableFailures(vendor: vendor, sentAt: range) { record in
             guard record.channel == channel else { return }
             try each(RefundItem(record))
         }
