@@ -41,30 +41,66 @@ public struct RefundItem: Hashable, Sendable, Codable {
 
 extension BillingEngine {
     /// BILLING.md: refund report per vendor and calendar month (reporting zone) and channel.
-    public func refunds(vendor: String, month: CalendarMonth) throws -> RefundReport {
-        guard var clock = ZoneClock(identifier: policy.reportingTimeZone) else {
-            throw ConfigError(file: "policy", key: "policy.time_zone", value: policy.reportingTimeZone, reason: .invalid(expected: "an IANA time zone"))
-        }
-        let range = clock.startOfDay(month.firstDay)..<clock.startOfDay(month.next.firstDay)
+    public func refunds(vendor: String, month: CalendarMonth, includeItems: Bool = true) throws -> RefundReport {
+        let range = try refundRange(month)
+        // Mutated in place (a copy out of the dictionary would copy `items` on every append).
         var byChannel: [Channel: RefundChannel] = [:]
+        var costs: [Channel: (first: Money?, mixed: Bool)] = [:]
         try store.refundableFailures(vendor: vendor, sentAt: range) { record in
-            var entry = byChannel[record.channel] ?? RefundChannel(channel: record.channel, messages: 0, units: 0, unitCost: nil,
-                                                                   amountOwed: .zero, costUnknown: 0, items: [])
-            entry.messages += 1
-            entry.units += record.units
-            if let cost = record.vendorCost { entry.amountOwed = try entry.amountOwed + cost } else { entry.costUnknown += 1 }
-            entry.items.append(RefundItem(messageID: record.messageID, account: record.account, sentAt: record.sentAt, units: record.units,
-                                          vendorCost: record.vendorCost, reasonCode: record.reasonCode, reasonText: record.reasonText))
-            byChannel[record.channel] = entry
+            try byChannel[record.channel, default: RefundChannel(channel: record.channel, messages: 0, units: 0, unitCost: nil,
+                                                                 amountOwed: .zero, costUnknown: 0, items: [])]
+                .count(record, keepItem: includeItems)
+            if let cost = record.vendorCost {
+                var seen = costs[record.channel] ?? (nil, false)
+                if let first = seen.first, first != cost { seen.mixed = true } else if seen.first == nil { seen.first = cost }
+                costs[record.channel] = seen
+            }
         }
         var channels = byChannel.values.sorted { $0.channel < $1.channel }
         for index in channels.indices {
-            let costs = Set(channels[index].items.compactMap(\.vendorCost))
-            channels[index].unitCost = costs.count == 1 ? costs.first : nil
+            let seen = costs[channels[index].channel]
+            channels[index].unitCost = seen?.mixed == false ? seen?.first : nil
         }
         return RefundReport(vendor: vendor, month: month, timeZone: policy.reportingTimeZone, channels: channels,
                             messages: channels.reduce(0) { $0 + $1.messages },
                             amountOwed: try Money.sum(channels.map(\.amountOwed)),
                             costUnknown: channels.reduce(0) { $0 + $1.costUnknown })
+    }
+
+    /// The evidence of one channel of `refunds(vendor:month:)`, streamed in its order (sent_at,
+    /// then message id), so a month of millions of failures is never held in memory.
+    public func refundItems(vendor: String, month: CalendarMonth, channel: Channel, _ each: (RefundItem) throws -> Void) throws {
+        let range = try refundRange(month)
+        if let narrowing = store as? any RefundEvidenceStore {
+            try narrowing.refundableFailures(vendor: vendor, channel: channel, sentAt: range) { try each(RefundItem($0)) }
+            return
+        }
+        try store.refundableFailures(vendor: vendor, sentAt: range) { record in
+            guard record.channel == channel else { return }
+            try each(RefundItem(record))
+        }
+    }
+
+    func refundRange(_ month: CalendarMonth) throws -> Range<Instant> {
+        guard var clock = ZoneClock(identifier: policy.reportingTimeZone) else {
+            throw ConfigError(file: "policy", key: "policy.time_zone", value: policy.reportingTimeZone, reason: .invalid(expected: "an IANA time zone"))
+        }
+        return clock.startOfDay(month.firstDay)..<clock.startOfDay(month.next.firstDay)
+    }
+}
+
+extension RefundItem {
+    init(_ record: DeliveryRecord) {
+        self.init(messageID: record.messageID, account: record.account, sentAt: record.sentAt, units: record.units,
+                  vendorCost: record.vendorCost, reasonCode: record.reasonCode, reasonText: record.reasonText)
+    }
+}
+
+extension RefundChannel {
+    mutating func count(_ record: DeliveryRecord, keepItem: Bool) throws {
+        messages += 1
+        units += record.units
+        if let cost = record.vendorCost { amountOwed = try amountOwed + cost } else { costUnknown += 1 }
+        if keepItem { items.append(RefundItem(record)) }
     }
 }

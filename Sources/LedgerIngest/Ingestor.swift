@@ -91,7 +91,7 @@ public final class Ingestor {
         var rejects: [RejectedRow] = []
         func attempt() throws -> FileIngestOutcome {
             try store.ingest(manifest) { sink in
-                let source = try format.makeSource(try ByteSources.open(path: path), context)
+                let source = PipelinedRecordSource(try format.makeSource(try ByteSources.open(path: path), context))
                 var rows = 0
                 // Summary rows go to the store in batches, in this transaction.
                 var summaries: [VendorSummaryRow] = []

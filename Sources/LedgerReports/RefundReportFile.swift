@@ -7,9 +7,14 @@ import LedgerXLSX
 /// Written as `refunds/<vendor>/<YYYY-MM>.xlsx` and `.jsonl`.
 public struct RefundReportFile {
     public let report: RefundReport
+    /// The evidence of one channel, streamed; nil uses each channel's `items`.
+    public let items: ((Channel, (RefundItem) throws -> Void) throws -> Void)?
     public var xlsxOptions = XLSXWriterOptions()
 
-    public init(report: RefundReport) { self.report = report }
+    public init(report: RefundReport, items: ((Channel, (RefundItem) throws -> Void) throws -> Void)? = nil) {
+        self.report = report
+        self.items = items
+    }
 
     public static func directory(out: String, vendor: String) -> String { "\(out)/refunds/\(vendor)" }
 
@@ -38,12 +43,13 @@ public struct RefundReportFile {
                          fields: fields, tables: [channels], closing: closing)
         try sink.beginStream(sheet: L.evidence, record: "refund_item", columns: Columns.refundItem)
         for channel in r.channels {
-            for item in channel.items {
+            let row = { (item: RefundItem) throws in
                 try sink.streamRow([
                     .text(channel.channel.description), .text(item.messageID), .text(item.account),
                     .dateTime(item.sentAt, offsetSeconds: clock.offset(at: item.sentAt)), .int(item.units),
                     item.vendorCost.map { .exact($0) } ?? .null, .text(item.reasonCode), .text(item.reasonText)])
             }
+            if let items { try items(channel.channel, row) } else { try channel.items.forEach(row) }
         }
     }
 }

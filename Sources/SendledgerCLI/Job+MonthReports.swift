@@ -29,14 +29,24 @@ extension Job {
                 try engine.store.records(account: id, days: month.days, each)
             } : nil
             written += try MonthAccountReport(reports: reports, records: records).write(to: directory, formats: formats)
-            everyAccount.append(reports)
+            // The all-accounts workbook reads totals and channels only: a thousand accounts'
+            // daily and per-line parts would otherwise stay in memory until the end.
+            everyAccount.append(reports.map { report in
+                var summary = report
+                summary.lines = []
+                summary.daily = []
+                summary.bridge = []
+                return summary
+            })
         }
         if account == nil {
             written += try MonthAllAccountsReport(month: month, asOf: asOf, timeZone: config.policy.timeZone,
                                                   accounts: everyAccount).write(to: directory, formats: formats)
             for vendor in vendors.sorted() {
-                let refunds = try engine.refunds(vendor: vendor, month: month)
-                written += try RefundReportFile(report: refunds).write(
+                let refunds = try engine.refunds(vendor: vendor, month: month, includeItems: false)
+                written += try RefundReportFile(report: refunds, items: { channel, each in
+                    try engine.refundItems(vendor: vendor, month: month, channel: channel, each)
+                }).write(
                     to: RefundReportFile.directory(out: config.paths.out, vendor: vendor), formats: formats)
             }
         }
