@@ -163,13 +163,13 @@ extension PostgresLedger {
         try transaction {
             for row in rows {
                 try unlockedQuery("""
-                    INSERT INTO vendor_summaries (vendor, grain, grain_key, total, success, failure, fallback_success,
-                        fallback_failure, amount, source_file, source_row) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                    ON CONFLICT (vendor, grain, grain_key) DO UPDATE SET total = excluded.total, success = excluded.success,
+                    INSERT INTO vendor_summaries (vendor, account, grain, grain_key, total, success, failure, fallback_success,
+                        fallback_failure, amount, source_file, source_row) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                    ON CONFLICT (vendor, account, grain, grain_key) DO UPDATE SET total = excluded.total, success = excluded.success,
                         failure = excluded.failure, fallback_success = excluded.fallback_success,
                         fallback_failure = excluded.fallback_failure, amount = excluded.amount,
                         source_file = excluded.source_file, source_row = excluded.source_row
-                    """, [.text(row.vendor), .text(row.grain.kind), .text(row.grain.key), .int(row.total), .int(row.success),
+                    """, [.text(row.vendor), .text(row.account), .text(row.grain.kind), .text(row.grain.key), .int(row.total), .int(row.success),
                           .int(row.failure), .int(row.fallbackSuccess), .int(row.fallbackFailure), .int(row.amount?.micros),
                           .text(row.source.fileSHA256), .int(Int64(row.source.row))])
             }
@@ -179,14 +179,14 @@ extension PostgresLedger {
     public func vendorSummaries(vendor: String) throws -> [VendorSummaryRow] {
         try query("""
             SELECT vendor, grain, grain_key, total, success, failure, fallback_success, fallback_failure, amount, source_file,
-                source_row::bigint FROM vendor_summaries WHERE vendor = $1 ORDER BY grain, grain_key
+                source_row::bigint, account FROM vendor_summaries WHERE vendor = $1 ORDER BY account, grain, grain_key
             """, [.text(vendor)]).map { row in
             let r = RowReader(row)
             let kind = try r.text(1), key = try r.text(2)
             guard let grain = VendorSummaryRow.Grain(kind: kind, key: key) else {
                 throw StoreError(.corrupt("bad vendor summary grain \(kind) \(key)"), context: location)
             }
-            return VendorSummaryRow(vendor: try r.text(0), grain: grain, total: try r.optionalInt(3), success: try r.optionalInt(4),
+            return VendorSummaryRow(vendor: try r.text(0), account: try r.text(11), grain: grain, total: try r.optionalInt(3), success: try r.optionalInt(4),
                                     failure: try r.optionalInt(5), fallbackSuccess: try r.optionalInt(6),
                                     fallbackFailure: try r.optionalInt(7), amount: try r.optionalInt(8).map { Money(micros: $0) },
                                     source: .init(fileSHA256: try r.text(9), row: Int(try r.int(10))))

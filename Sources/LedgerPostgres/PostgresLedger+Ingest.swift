@@ -135,6 +135,8 @@ final class PostgresIngestSink: FileIngestSink {
     private var dayTexts: [Int: String] = [:]
     private var merged = false
     private var mergeError: (any Error)?
+    /// Summary rows wait for the end of the records' COPY (one operation at a time per connection).
+    private var summaries: [VendorSummaryRow] = []
 
     init(ledger: PostgresLedger, file: IngestedFile, fileID: Int64) {
         self.ledger = ledger
@@ -186,6 +188,14 @@ final class PostgresIngestSink: FileIngestSink {
         encoder.int(Int64(record.source.row), last: true)
         if encoder.buffer.readableBytes >= CopyStream.chunkBytes { try flush() }
         return .insert
+    }
+
+    func saveSummary(_ rows: [VendorSummaryRow]) throws {
+        if merged {
+            do { try writeSummaries(rows) } catch { throw ledger.wrap(error, context: file.path) }
+        } else {
+            summaries += rows
+        }
     }
 
     func reject(_ row: RejectedRow) throws {
@@ -244,6 +254,10 @@ final class PostgresIngestSink: FileIngestSink {
             try stream.send(rejectEncoder.buffer)
             try stream.finish()
             rejectEncoder = CopyTextEncoder()
+        }
+        if !summaries.isEmpty {
+            try writeSummaries(summaries)
+            summaries = []
         }
         guard staged > 0 else { return }
         var attempt = 0
@@ -400,11 +414,12 @@ final class PostgresIngestSink: FileIngestSink {
         foundConflicts.sort { $0.source.row < $1.source.row }
         try applyRollups()
         counts.rows += Int(staged)
-        counts.inserted = Int(inserted)
-        counts.updated = Int(decisions["replace", default: 0] + decisions["correction", default: 0])
-        counts.unchanged = Int(decisions["unchanged", default: 0])
-        counts.stale = Int(decisions["stale", default: 0])
-        counts.conflicts = Int(decisions["conflict", default: 0])
+        // Added to what summary rows of the same file counted.
+        counts.inserted += Int(inserted)
+        counts.updated += Int(decisions["replace", default: 0] + decisions["correction", default: 0])
+        counts.unchanged += Int(decisions["unchanged", default: 0])
+        counts.stale += Int(decisions["stale", default: 0])
+        counts.conflicts += Int(decisions["conflict", default: 0])
     }
 
     /// Adds the file's net rollup deltas; rows that reach zero are removed, as in SQLite.

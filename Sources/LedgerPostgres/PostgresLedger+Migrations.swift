@@ -189,6 +189,12 @@ extension PostgresLedger {
                 PRIMARY KEY (account, cycle_start, revision)
             );
             """),
+        // Summaries are per account (the inbox sub-folder); rows stored before have none ('').
+        ("2026-11-v4-vendor-summaries-account", """
+            ALTER TABLE vendor_summaries ADD COLUMN account text COLLATE "C" NOT NULL DEFAULT '';
+            ALTER TABLE vendor_summaries DROP CONSTRAINT vendor_summaries_pkey;
+            ALTER TABLE vendor_summaries ADD PRIMARY KEY (vendor, account, grain, grain_key);
+            """),
     ]
 
     /// Applies the migrations not yet recorded, in one transaction. An advisory lock

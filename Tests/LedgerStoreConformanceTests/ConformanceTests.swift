@@ -217,6 +217,48 @@ struct ConformanceTests {
         #expect(try store.lastSuccessfulRun() == run)
     }
 
+    @Test("summary rows stored with their file: insert, unchanged, update; beside records in one file", arguments: storeKinds)
+    func summaries(kind: StoreKind) throws {
+        let ledger = try StoreUnderTest(kind)
+        let store = ledger.store
+        func summaryFile(_ name: String, total: Int64, withRecords: Bool) throws -> FileIngestOutcome {
+            let sha = TestFile(name, []).sha256
+            let manifest = IngestedFile(sha256: sha, path: name, size: 1, vendor: "ktcommunis-list", runID: "r",
+                                        ingestedAt: Instant(secondsSinceEpoch: 1))
+            return try store.ingest(manifest) { sink in
+                if withRecords {
+                    for index in 0..<2000 { try sink.upsert(record("SR\(index)", status: .delivered, file: sha, row: index + 2), localDay: day1) }
+                }
+                try sink.saveSummary([
+                    VendorSummaryRow(vendor: "ktcommunis", account: "acme", grain: .dayTemplate(day: day1, template: "T1"),
+                                     total: total, success: total - 1, failure: 1, source: .init(fileSHA256: sha, row: 2)),
+                    VendorSummaryRow(vendor: "ktcommunis", account: "hanbit", grain: .dayTemplate(day: day1, template: "T1"),
+                                     total: 5, amount: Money(micros: 7_500_000), source: .init(fileSHA256: sha, row: 3)),
+                ])
+                _ = sink.conflicts
+            }
+        }
+        var first = FileIngestCounts()
+        first.rows = 2002
+        first.inserted = 2002
+        #expect(try summaryFile("s1.csv", total: 10, withRecords: true) == .ingested(first))
+        var same = FileIngestCounts()
+        same.rows = 2
+        same.unchanged = 2
+        #expect(try summaryFile("s2.csv", total: 10, withRecords: false) == .ingested(same))
+        var changed = FileIngestCounts()
+        changed.rows = 2
+        changed.updated = 1
+        changed.unchanged = 1
+        #expect(try summaryFile("s3.csv", total: 12, withRecords: false) == .ingested(changed))
+        let stored = try store.vendorSummaries(vendor: "ktcommunis")
+        #expect(stored.map(\.account) == ["acme", "hanbit"])
+        #expect(stored.first?.total == 12)
+        #expect(stored.first?.source.fileSHA256 == TestFile("s3.csv", []).sha256)
+        #expect(stored.last?.source.fileSHA256 == TestFile("s1.csv", []).sha256)
+        #expect(try store.counts().deliveries == 2000)
+    }
+
     @Test("retention: detail purge keeps rollups and raises the mark; rejects purge", arguments: storeKinds)
     func retention(kind: StoreKind) throws {
         let ledger = try StoreUnderTest(kind)
