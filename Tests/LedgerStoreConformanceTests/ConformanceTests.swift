@@ -161,6 +161,13 @@ struct ConformanceTests {
         var refundable: [String] = []
         try store.refundableFailures(vendor: "sendon", sentAt: window) { refundable.append($0.messageID) }
         #expect(refundable == ["F1"])
+        if let narrowing = store as? any RefundEvidenceStore {
+            var sms: [String] = [], lms: [String] = []
+            try narrowing.refundableFailures(vendor: "sendon", channel: Channel(.sms), sentAt: window) { sms.append($0.messageID) }
+            try narrowing.refundableFailures(vendor: "sendon", channel: Channel(.lms), sentAt: window) { lms.append($0.messageID) }
+            #expect(sms == ["F1"])
+            #expect(lms == [])
+        }
         var all: [String] = []
         try store.records(vendor: "sendon", sentAt: window) { all.append($0.messageID) }
         #expect(all == ["P1", "F1", "F2", "P2"])
