@@ -83,16 +83,45 @@ public struct RecipientPrivacy: @unchecked Sendable {
     }
 
     /// Loads the key file, creating a random 32-byte key (mode 0600) when it does not exist.
+    /// The new key is written to a temporary file created 0600 (never readable by others, even
+    /// for a moment), fsync'd and renamed into place: a crash leaves no key or the whole key,
+    /// never an empty or partial one that would silently change every hash.
     public static func loadOrCreateKey(at path: String) throws -> SymmetricKey {
         if let data = FileManager.default.contents(atPath: path), !data.isEmpty {
             return SymmetricKey(data: data)
         }
         let key = SymmetricKey(size: .bits256)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        func failure(_ why: String) -> IngestError {
+            IngestError(file: path, row: 0, field: "hash_key_file", value: path,
+                        reason: .unreadable("cannot create the hash key file: \(why): \(String(cString: strerror(errno)))"))
+        }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let bytes = key.withUnsafeBytes { Data($0) }
-        guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-            throw IngestError(file: path, row: 0, field: "hash_key_file", value: path, reason: .unreadable("cannot create the hash key file"))
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("open") }
+        var written = true
+        _ = fchmod(fd, 0o600)
+        key.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { written = false; break }
+                offset += n
+            }
+        }
+        let synced = written && fsync(fd) == 0
+        close(fd)
+        guard synced, rename(temporary, path) == 0 else {
+            let error = failure(synced ? "rename" : "write")
+            unlink(temporary)
+            throw error
+        }
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            _ = fsync(directoryFD)
+            close(directoryFD)
         }
         return key
     }

@@ -18,6 +18,7 @@ public enum AtomicOutput {
     public static func write(_ path: String, mode: mode_t = reportMode, _ body: (String) throws -> Void) throws {
         let directory = parent(of: path)
         try makeDirectories(directory)
+        removeStaleTemporaries(in: directory.isEmpty ? "." : directory)
         let name = String(path.split(separator: "/").last ?? Substring(path))
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
@@ -36,6 +37,22 @@ public enum AtomicOutput {
             throw error
         }
         try? sync(directory.isEmpty ? "." : directory, directory: true)
+    }
+
+    /// Removes the temporary files (`.<name>.tmp-<pid>`) that a killed process left in a
+    /// folder: no reader ever took them for output (the final name is only ever renamed into
+    /// place whole), and the next write to the folder clears them. Live writers' are kept.
+    static func removeStaleTemporaries(in directory: String) {
+        guard let folder = opendir(directory) else { return }
+        defer { closedir(folder) }
+        var stale: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            guard name.hasPrefix("."), let dash = name.lastIndex(of: "-"), name[..<dash].hasSuffix(".tmp"),
+                  let pid = pid_t(name[name.index(after: dash)...]), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }
+        }
+        for name in stale { unlink(directory + "/" + name) }
     }
 
     static func sync(_ path: String, directory: Bool = false) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 import LedgerIngest
 
 /// Which reader a file needs: the canonical formats, or a vendor profile from
@@ -8,11 +9,20 @@ enum VendorFormats {
     nonisolated(unsafe) private static var cache: [String: Result<VendorProfile, ProfileError>] = [:]
     private static let lock = NSLock()
 
+    /// Records out of `RecordBounds` (dates, units, cost, text) are rejected, whatever the format.
     static func format(for file: InboxFile, config: LedgerConfig) -> RecordFormat? {
-        if file.vendor == "canonical" { return .canonical(for: file.path) }
+        let now: @Sendable () -> Instant = { Instant(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }
+        if file.vendor == "canonical" { return RecordFormat.canonical(for: file.path).bounded(now: now) }
         guard case .success(let profile)? = profile(named: file.vendor, config: config) else { return nil }
-        return profile.recordFormat
+        if case .json = profile.format {
+            // A JSON document is parsed whole: past this it would take gigabytes of memory.
+            return profile.recordFormat.limitingBytes(to: maxJSONDocumentBytes).bounded(now: now)
+        }
+        return profile.recordFormat.bounded(now: now)
     }
+
+    /// The largest JSON document (after gzip) a profile reads; larger exports come as JSONL.
+    static let maxJSONDocumentBytes: Int64 = 256 << 20
 
     /// The profile `<vendors dir>/<name>.toml`: nil when there is no such file, a failure
     /// naming file and key when it is bad.

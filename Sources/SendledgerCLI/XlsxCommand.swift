@@ -18,7 +18,7 @@ struct Xlsx: ParsableCommand {
                 let logger = Job.makeLogger(level: logLevel)
                 do {
                     if let output {
-                        try AtomicOutput.write(output, mode: 0o644) { temporary in
+                        try AtomicOutput.write(output) { temporary in
                             try XLSXConversion.toCSV(xlsx: file, sheet: sheet, csvOutput: temporary, logger: logger)
                         }
                     } else {
@@ -42,7 +42,7 @@ struct Xlsx: ParsableCommand {
             try execute {
                 let logger = Job.makeLogger(level: logLevel)
                 do {
-                    try AtomicOutput.write(output, mode: 0o644) { temporary in
+                    try AtomicOutput.write(output) { temporary in
                         try XLSXConversion.fromCSV(csv: file, xlsxOutput: temporary, logger: logger)
                     }
                 } catch let error as XLSXError {

@@ -138,6 +138,11 @@ final class CSVReader {
 
 /// RFC 4180 CSV written through a buffer to a file descriptor: CRLF line ends, a field quoted
 /// only when it holds a comma, a quote or a line break.
+///
+/// Cell text that a spreadsheet program would take for a formula (it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return) is written with a leading `'` (OWASP's advice on CSV
+/// injection): a vendor's file must never run anything in Finance's Excel. Numbers stay as
+/// they are ("-12.5"); only text, and number cells whose text is not a plain number, get it.
 final class CSVWriter {
     private let fd: Int32
     private let ownsDescriptor: Bool
@@ -184,14 +189,15 @@ final class CSVWriter {
             if i > 0 { buffer.append(UInt8(ascii: ",")) }
             switch cell {
             case .empty: break
-            case .number(let text), .error(let text): appendField(text)
-            case .string(let text): appendField(text)
+            case .number(let text): appendNumber(text)
+            case .error(let text): appendText(text)
+            case .string(let text): appendText(text)
             case .bool(let b): buffer.append(b ? "TRUE" : "FALSE")
             case .date(let serial):
                 if let time = XLSXDateTime(serial: serial, date1904: date1904) {
                     time.append(to: buffer)
                 } else {
-                    appendField(serial)
+                    appendNumber(serial)
                 }
             }
         }
@@ -216,13 +222,14 @@ final class CSVWriter {
                 if column > 0 { buffer.append(UInt8(ascii: ",")) }
                 column += 1
                 if cell.kind == .shared {
-                    strings.withBytes(at: Int(cell.offset)) { appendField($0) }
+                    strings.withBytes(at: Int(cell.offset)) { appendText($0) }
                     continue
                 }
                 let bytes = UnsafeBufferPointer(rebasing: all[Int(cell.offset)..<Int(cell.offset + cell.length)])
                 switch cell.kind {
                 case .shared: break
-                case .text, .number, .error: appendField(bytes)
+                case .text, .error: appendText(bytes)
+                case .number: appendNumber(bytes)
                 case .bool:
                     let first = bytes.first
                     buffer.append(first == UInt8(ascii: "1") || first == UInt8(ascii: "t") || first == UInt8(ascii: "T") ? "TRUE" : "FALSE")
@@ -230,7 +237,7 @@ final class CSVWriter {
                     if let time = XLSXDateTime(serial: bytes, date1904: date1904) {
                         time.append(to: buffer)
                     } else {
-                        appendField(bytes)
+                        appendNumber(bytes)
                     }
                 }
             }
@@ -239,12 +246,57 @@ final class CSVWriter {
         if buffer.count >= 1 << 19 { try flush() }
     }
 
-    private func appendField(_ text: String) {
+    private func appendText(_ text: String) {
         var text = text
-        text.withUTF8 { appendField($0) }
+        text.withUTF8 { appendText($0) }
     }
 
-    private func appendField(_ u: UnsafeBufferPointer<UInt8>) {
+    private func appendNumber(_ text: String) {
+        var text = text
+        text.withUTF8 { appendNumber($0) }
+    }
+
+    /// Text: neutralized when a spreadsheet would read it as a formula.
+    private func appendText(_ u: UnsafeBufferPointer<UInt8>) {
+        if let first = u.first, Self.formulaTriggers.contains(first) {
+            appendField(u, prefix: UInt8(ascii: "'"))
+        } else {
+            appendField(u)
+        }
+    }
+
+    /// A number cell's text: as written when it is a plain number, else treated as text (a
+    /// crafted workbook can put anything in a number cell's value).
+    private func appendNumber(_ u: UnsafeBufferPointer<UInt8>) {
+        if Self.isPlainNumber(u) { appendField(u) } else { appendText(u) }
+    }
+
+    static let formulaTriggers: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13]
+
+    /// `[+-]digits[.digits][(e|E)[+-]digits]`.
+    static func isPlainNumber(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < u.count, u[i] >= 48, u[i] <= 57 { i += 1 }
+            return i - start
+        }
+        if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
+        var count = digits()
+        if i < u.count, u[i] == UInt8(ascii: ".") {
+            i += 1
+            count += digits()
+        }
+        guard count > 0 else { return false }
+        if i < u.count, u[i] == UInt8(ascii: "e") || u[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == u.count
+    }
+
+    private func appendField(_ u: UnsafeBufferPointer<UInt8>, prefix: UInt8? = nil) {
         guard let base = u.baseAddress else { return }
         var needsQuotes = false
         for b in u where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
@@ -252,10 +304,12 @@ final class CSVWriter {
             break
         }
         if !needsQuotes {
+            if let prefix { buffer.append(prefix) }
             buffer.append(base, count: u.count)
             return
         }
         buffer.append(UInt8(ascii: "\""))
+        if let prefix { buffer.append(prefix) }
         for b in u {
             if b == UInt8(ascii: "\"") { buffer.append(b) }
             buffer.append(b)

@@ -1,0 +1,123 @@
+import LedgerCore
+
+/// Bounds every record must keep to reach the ledger, whatever reader produced it. Past them a
+/// value is a mistake (a unit slip, a shifted column, a default date), and the sums the ledger
+/// keeps (rollups, statements) could overflow their 64-bit integers: units and cost are capped
+/// so that millions of records at the cap still sum safely.
+public enum RecordBounds {
+    /// Segments, or call seconds (10,000,000 s is 115 days).
+    public static let maxUnits: Int64 = 10_000_000
+    /// One message's vendor cost: 1,000,000 in the currency (micro-units 10^12).
+    public static let maxVendorCost = Money(micros: 1_000_000 * 1_000_000)
+    /// Usage instants outside [2000-01-01, 2100-01-01) are a unit slip or a default date.
+    static let earliest = Instant(date: LocalDate(year: 2000, month: 1, day: 1)!)
+    static let latest = Instant(date: LocalDate(year: 2100, month: 1, day: 1)!)
+    /// One text field, in UTF-8 bytes: what an Excel cell holds (32,767 characters) at least.
+    public static let maxTextBytes = 32_767
+    /// A send may be scheduled ahead, but not by more than a year after the run.
+    static let futureSeconds: Int64 = 366 * 86_400
+
+    /// The record, or its rejection naming the first field out of bounds.
+    public static func checked(_ result: RowResult, file: String, now: Instant) -> RowResult {
+        guard case .record(let record) = result else { return result }
+        func reject(_ field: String, _ value: String, _ why: String) -> RowResult {
+            .rejected(IngestError(file: file, row: record.source.row, field: field, value: value, reason: .outOfRange(why)))
+        }
+        // Text that reports write into cells: no NUL (C strings, SQLite tools and spreadsheet
+        // programs cut at it) and no more than a cell holds.
+        let texts: [(String, String?)] = [
+            ("vendor", record.vendor), ("account", record.account), ("message_id", record.messageID), ("batch_id", record.batchID),
+            ("reason_code", record.reasonCode), ("reason_text", record.reasonText), ("category", record.category),
+            ("sender", record.sender), ("recipient", record.recipient), ("fallback_of", record.fallbackOf),
+        ]
+        for (field, value) in texts {
+            guard let value else { continue }
+            if value.utf8.count > maxTextBytes {
+                return .rejected(IngestError(file: file, row: record.source.row, field: field, value: value, reason: .tooLong(limit: maxTextBytes)))
+            }
+            if value.utf8.contains(0) {
+                return .rejected(IngestError(file: file, row: record.source.row, field: field, value: value, reason: .nulByte))
+            }
+        }
+        let horizon = now.adding(seconds: futureSeconds)
+        if record.sentAt < earliest || record.sentAt >= latest {
+            return reject("sent_at", record.sentAt.description, "before 2000 or after 2100")
+        }
+        if record.sentAt > horizon { return reject("sent_at", record.sentAt.description, "more than a year after this run") }
+        if let completed = record.completedAt {
+            if completed < earliest || completed >= latest {
+                return reject("completed_at", completed.description, "before 2000 or after 2100")
+            }
+            if completed > horizon { return reject("completed_at", completed.description, "more than a year after this run") }
+        }
+        if record.units < 0 { return reject("units", "\(record.units)", "must not be negative") }
+        if record.units > maxUnits { return reject("units", "\(record.units)", "more than \(maxUnits)") }
+        if let cost = record.vendorCost {
+            if cost.micros < 0 { return reject("vendor_cost", "\(cost)", "must not be negative") }
+            if cost > maxVendorCost { return reject("vendor_cost", "\(cost)", "more than \(maxVendorCost) for one message") }
+        }
+        return result
+    }
+}
+
+/// A reader whose records are held to `RecordBounds`: one out of bounds becomes a reject.
+final class BoundedRecordSource: RecordSource {
+    private let inner: RecordSource
+    private let file: String
+    private let now: Instant
+
+    init(_ inner: RecordSource, file: String, now: Instant) {
+        self.inner = inner
+        self.file = file
+        self.now = now
+    }
+
+    var bytesRead: Int64 { inner.bytesRead }
+
+    func read(_ emit: (RowResult) throws -> Void) throws {
+        try inner.read { result in try emit(RecordBounds.checked(result, file: file, now: now)) }
+    }
+}
+
+extension RecordFormat {
+    /// The same format with its records held to `RecordBounds` (the ingest path uses this).
+    public func bounded(now: @escaping @Sendable () -> Instant) -> RecordFormat {
+        let inner = self
+        return RecordFormat(name: name, vendor: vendor) { source, context in
+            BoundedRecordSource(try inner.makeSource(source, context), file: context.path, now: now())
+        }
+    }
+}
+
+/// Bytes from another source, refused past a limit: for readers that hold the whole input
+/// (a JSON document is parsed whole), so a large or gzip-bombed file fails with a clear
+/// message before it can exhaust memory.
+final class LimitedByteSource: ByteSource {
+    private let inner: ByteSource
+    private let path: String
+    private let limit: Int64
+    private var total: Int64 = 0
+
+    init(_ inner: ByteSource, path: String, limit: Int64) {
+        self.inner = inner
+        self.path = path
+        self.limit = limit
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try inner.read(into: buffer)
+        total += Int64(count)
+        if total > limit { throw SourceError(path: path, reason: .tooLarge(limit: limit)) }
+        return count
+    }
+}
+
+extension RecordFormat {
+    /// The same format reading at most `limit` bytes (after gzip) of a file.
+    public func limitingBytes(to limit: Int64) -> RecordFormat {
+        let inner = self
+        return RecordFormat(name: name, vendor: vendor) { source, context in
+            try inner.makeSource(LimitedByteSource(source, path: context.path, limit: limit), context)
+        }
+    }
+}
