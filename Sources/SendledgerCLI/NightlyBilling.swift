@@ -28,6 +28,7 @@ struct NightlyBilling {
             throw Job.billingFailure(error)
         }
         outcome.written += try job.writeClosedStatements(closing, engine: engine)
+        outcome.written += try job.writeMissingStatements(asOf: asOf, engine: engine)
         Self.printClosing(closing, dryRun: false)
         outcome.counts["statements_closed"] = closing.closed.count
         outcome.counts["adjustment_lines"] = closing.adjustments.reduce(0) { $0 + $1.lines.count }
