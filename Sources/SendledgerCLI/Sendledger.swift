@@ -153,8 +153,12 @@ struct Ingest: ParsableCommand {
             defer { withExtendedLifetime(lock) {} }
             let files = try Inbox.expand(paths, vendor: vendor)
             let ingestion = FileIngestion(job: job, quarantineUnreadable: false)
-            if let first = files.first, ingestion.format(for: first) == nil {
+            if let first = files.first, !ingestion.hasProfile(for: first) {
                 throw CommandFailure(status: .usage, message: "--vendor \(vendor): no such vendor profile in \(job.config.vendorsDirectory)")
+            }
+            // The profile named on the command line does not load: say why (file, key, fault).
+            if vendor != "canonical", case .failure(let error)? = VendorFormats.profile(named: vendor, config: job.config) {
+                throw CommandFailure(status: .usage, message: "--vendor \(vendor): \(error)")
             }
             let totals = try ingestion.run(files)
             FileIngestion.printTotals(totals)

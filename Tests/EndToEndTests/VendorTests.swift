@@ -72,6 +72,33 @@ struct VendorTests {
         #expect(again.stdout.contains("already ingested"))
     }
 
+    @Test("a profile that does not load: the run skips its files naming the profile's file, key and fault; ingest --vendor exits 64")
+    func badProfileInRun() throws {
+        let workspace = try Workspace()
+        try workspace.write("jobs/vendors/sendon.toml", """
+            format = "csv"
+            [fields]
+            sent_at = "a"
+            channel = "c"
+            status = { column = "s", values = { "ok" = "TELEPORTED" } }
+            """)
+        let file = "samples/inbox/sendon/acme/sendon-result-2026-10.csv"
+        let why = "bad vendor profile: jobs/vendors/sendon.toml: fields.status.values.ok \"TELEPORTED\": not a canonical status"
+        let run = try workspace.run("run", "--as-of", "2026-11-20")
+        #expect(run.status == 65, "\(run.stderr)")
+        #expect(run.stdout.contains("skipped \(file): \(why)"))
+        #expect(!run.stdout.contains("no vendor profile"))
+        // Left in the inbox for the run after the fix; the other vendors' files are ingested.
+        #expect(FileManager.default.fileExists(atPath: workspace.path(file)))
+        #expect(run.stdout.contains("ingested samples/inbox/sendon-xlsx/hanbit/sendon-result-2026-10.xlsx"))
+        let runRecord = try #require(try FileManager.default.contentsOfDirectory(atPath: workspace.path("out/runs")).first)
+        let record = try String(contentsOfFile: workspace.path("out/runs/\(runRecord)"), encoding: .utf8)
+        #expect(record.contains("\"outcome\" : \"bad-profile\""))
+        let ingest = try workspace.run("ingest", "--vendor", "sendon", file)
+        #expect(ingest.status == 64)
+        #expect(ingest.stderr.contains("--vendor sendon: jobs/vendors/sendon.toml: fields.status.values.ok \"TELEPORTED\""))
+    }
+
     @Test("ingest --vendor with an unknown profile is a usage error") func unknownVendor() throws {
         let workspace = try Workspace()
         let result = try workspace.run("ingest", "--vendor", "nosuch", "samples/inbox/sendon/acme/sendon-result-2026-10.csv")

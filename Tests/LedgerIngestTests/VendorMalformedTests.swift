@@ -152,6 +152,38 @@ struct VendorMalformedTests {
         #expect(process.terminationStatus == 0, "\(program) \(arguments)")
     }
 
+    /// A vendor's corrected re-export of a sample: one message's final outcome where the first
+    /// export had it pending (ME09, result unknown).
+    static let corrections: [Variant] = [
+        .init(name: "XLSX", profile: "channeltalk", sample: "channeltalk/acme/channeltalk-2026-10.xlsx", account: "acme",
+              change: .workbook(["ME09", "10004"]), expected: .unreadable([])),
+        .init(name: "JSONL", profile: "channeltalk-jsonl", sample: "channeltalk-jsonl/hanbit/channeltalk-2026-10.jsonl", account: "hanbit",
+              change: .replace("\"state\":\"failed\",\"reasonCode\":\"ME09\"", "\"state\":\"sent\",\"reasonCode\":null"), expected: .unreadable([])),
+    ]
+
+    @Test("the same sample twice is a no-op; its corrected re-export applies as one update", arguments: corrections)
+    func correctedReexport(_ variant: Variant) throws {
+        let scratch = try Scratch()
+        let store = try scratch.ledger()
+        let ingestor = scratch.ingestor(store)
+        let format = try VendorProfile.load(path: Self.root.appendingPathComponent("jobs/vendors/\(variant.profile).toml").path).recordFormat
+        let original = Self.root.appendingPathComponent("samples/inbox/\(variant.sample)").path
+        guard case .ingested(let first) = try ingestor.ingest(path: original, format: format, accountFromFolder: variant.account).outcome else {
+            Issue.record("not ingested"); return
+        }
+        #expect(first.rejected == 0)
+        #expect(try store.rejects().isEmpty)
+        guard case .alreadyIngested = try ingestor.ingest(path: original, format: format, accountFromFolder: variant.account).outcome else {
+            Issue.record("the same file was applied twice"); return
+        }
+        let corrected = try make(variant, in: scratch)
+        guard case .ingested(let again) = try ingestor.ingest(path: corrected, format: format, accountFromFolder: variant.account).outcome else {
+            Issue.record("the re-export was not ingested"); return
+        }
+        #expect(again.inserted == 0 && again.updated == 1 && again.unchanged == first.inserted - 1 && again.rejected == 0, "\(again)")
+        #expect(try store.counts().deliveries == first.inserted)
+    }
+
     @Test("each variant gives the expected reject or quarantine, naming file, row, field and value", arguments: variants)
     func variant(_ variant: Variant) throws {
         let scratch = try Scratch()
