@@ -118,6 +118,7 @@ extension DeliveryRecord {
     /// mask, with `*`, is kept as it is).
     var maskedRecipient: String? {
         guard let recipient, !recipient.isEmpty else { return nil }
-        return recipient.contains("*") ? recipient : RecipientMask.mask(recipient)
+        // Byte search: `String.contains(String)` goes through Foundation, per Details row.
+        return recipient.utf8.contains(UInt8(ascii: "*")) ? recipient : RecipientMask.mask(recipient)
     }
 }

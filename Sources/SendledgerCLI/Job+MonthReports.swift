@@ -10,35 +10,17 @@ extension Job {
                            asOf: Instant, engine: BillingEngine) throws -> [String] {
         let ids = account.map { [$0] } ?? engine.accounts.accounts.map(\.id)
         let directory = MonthAccountReport.directory(out: config.paths.out, month: month)
-        var everyAccount: [[MonthReport]] = []
-        var vendors: Set<String> = []
-        var written: [String] = []
-        for id in ids {
-            var reports: [MonthReport] = []
-            do {
-                for condition in MonthCondition.allCases {
-                    var report = try engine.monthReport(month: month, account: id, asOf: asOf, condition: condition)
-                    if condition == .all { report = try engine.saveMonthReport(report, runID: runID) }
-                    reports.append(report)
-                }
-            } catch let error as BillingError {
-                throw Job.billingFailure(error)
-            }
-            for cost in reports[0].vendorCosts { vendors.insert(cost.vendor) }
-            let records: RecordStream? = details ? { each in
-                try engine.store.records(account: id, days: month.days, each)
-            } : nil
-            written += try MonthAccountReport(reports: reports, records: records).write(to: directory, formats: formats)
-            // The all-accounts workbook reads totals and channels only: a thousand accounts'
-            // daily and per-line parts would otherwise stay in memory until the end.
-            everyAccount.append(reports.map { report in
-                var summary = report
-                summary.lines = []
-                summary.daily = []
-                summary.bridge = []
-                return summary
-            })
+        // Accounts are independent: two threads render them (a core each on this 2-core
+        // machine; the ledger's reads and writes stay serialized by its queue). With Details
+        // sheets one at a time, so a month of millions of rows stays within its memory bound.
+        let job = self
+        let perAccount = try ParallelWork.map(ids, workers: details || ids.count < 4 ? 1 : 2) { id in
+            try job.writeAccountMonth(id: id, month: month, details: details, formats: formats, asOf: asOf,
+                                      engine: engine, directory: directory)
         }
+        var written = perAccount.flatMap(\.paths)
+        let everyAccount = perAccount.map(\.summaries)
+        let vendors = Set(perAccount.flatMap(\.vendors))
         if account == nil {
             written += try MonthAllAccountsReport(month: month, asOf: asOf, timeZone: config.policy.timeZone,
                                                   accounts: everyAccount).write(to: directory, formats: formats)
@@ -51,5 +33,36 @@ extension Job {
             }
         }
         return written
+    }
+
+    /// One account's month: every condition computed, the "all" view saved as a revision when
+    /// it changed, the workbook and its JSONL twin written. Returns the paths, the reports
+    /// slimmed to what the all-accounts workbook reads, and the vendors with cost.
+    func writeAccountMonth(id: String, month: CalendarMonth, details: Bool, formats: Set<ReportFormat>, asOf: Instant,
+                           engine: BillingEngine, directory: String) throws -> (paths: [String], summaries: [MonthReport], vendors: [String]) {
+        var reports: [MonthReport] = []
+        do {
+            for condition in MonthCondition.allCases {
+                var report = try engine.monthReport(month: month, account: id, asOf: asOf, condition: condition)
+                if condition == .all { report = try engine.saveMonthReport(report, runID: runID) }
+                reports.append(report)
+            }
+        } catch let error as BillingError {
+            throw Job.billingFailure(error)
+        }
+        let records: RecordStream? = details ? { each in
+            try engine.store.records(account: id, days: month.days, each)
+        } : nil
+        let paths = try MonthAccountReport(reports: reports, records: records).write(to: directory, formats: formats)
+        // The all-accounts workbook reads totals and channels only: a thousand accounts' daily
+        // and per-line parts would otherwise stay in memory until the end.
+        let summaries = reports.map { report in
+            var summary = report
+            summary.lines = []
+            summary.daily = []
+            summary.bridge = []
+            return summary
+        }
+        return (paths, summaries, reports[0].vendorCosts.map(\.vendor))
     }
 }
