@@ -30,6 +30,7 @@ public func fuzzProfile(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             switch result {
             case .record(let record): total &+= record.messageID.utf8.count
             case .rejected(let error): total &+= error.description.utf8.count
+            case .summary(let summary): total &+= summary.vendor.utf8.count
             }
         }
     } catch {
