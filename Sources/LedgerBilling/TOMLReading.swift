@@ -21,6 +21,9 @@ struct TOMLReader {
     }
 
     static func parse(text: String, file: String) throws(ConfigError) -> TOMLReader {
+        if let problem = TOMLTableHeaders.problem(in: text) {
+            throw ConfigError(file: file, key: "", value: "", reason: .syntax(problem))
+        }
         do {
             return TOMLReader(file: file, table: try TOMLTable(string: text), path: "")
         } catch let error as TOMLParseError {

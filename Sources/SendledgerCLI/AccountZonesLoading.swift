@@ -23,6 +23,9 @@ enum AccountZonesLoading {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
                 throw ConfigError(file: file, key: "", reason: .unreadable("cannot read"))
             }
+            if let problem = TOMLTableHeaders.problem(in: text) {
+                throw ConfigError(file: file, key: "", reason: .syntax(problem))
+            }
             let table: TOMLTable
             do { table = try TOMLTable(string: text) } catch {
                 throw ConfigError(file: file, key: "", reason: .syntax("\(error)"))

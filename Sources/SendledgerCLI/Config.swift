@@ -1,4 +1,5 @@
 import Foundation
+import LedgerCore
 import TOMLKit
 
 /// The job's configuration (`jobs/nightly.toml`), checked before any work.
@@ -76,6 +77,9 @@ extension LedgerConfig {
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: path, key: "", reason: .unreadable("not UTF-8"))
+        }
+        if let problem = TOMLTableHeaders.problem(in: text) {
+            throw ConfigError(file: path, key: "", reason: .syntax(problem))
         }
         let root: TOMLTable
         do {

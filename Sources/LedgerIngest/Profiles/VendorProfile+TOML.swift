@@ -27,6 +27,9 @@ extension VendorProfile {
     }
 
     public static func parse(text: String, file: String) throws(ProfileError) -> VendorProfile {
+        if let problem = TOMLTableHeaders.problem(in: text) {
+            throw ProfileError(file: file, key: "", reason: .syntax(problem))
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
