@@ -1,6 +1,7 @@
 /// A check run on TOML text before the TOML parser sees it. The parser (toml++ through
 /// TOMLKit) aborts the whole process, instead of reporting an error, on a table header whose
-/// first key starts with a character that is neither bare nor a quote (`[한빛]`, `[[ @x ]]`):
+/// first key starts with a character that is neither bare nor a quote (`[한빛]`, `[[ @x ]]`,
+/// a lone `[`):
 /// found by fuzzing the vendor-profile loader. Such a header is reported here as a syntax
 /// error with its line, so a typo in a config file is a config error (exit 64), not a crash.
 public enum TOMLTableHeaders {
@@ -31,8 +32,8 @@ public enum TOMLTableHeaders {
             i += 1
             if i < bytes.count, bytes[i] == UInt8(ascii: "[") { i += 1 }
             while i < bytes.count, bytes[i] == 32 || bytes[i] == 9 { i += 1 }
-            guard i < bytes.count else { continue }
-            let first = bytes[i]
+            // "[" alone on its line aborts the parser too (found by the second fuzzing run).
+            let first = i < bytes.count ? bytes[i] : 10
             let bare = (first >= 65 && first <= 90) || (first >= 97 && first <= 122) || (first >= 48 && first <= 57)
                 || first == UInt8(ascii: "_") || first == UInt8(ascii: "-")
             if !bare && first != 34 && first != 39 {

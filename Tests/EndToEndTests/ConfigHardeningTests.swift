@@ -23,6 +23,7 @@ struct ConfigHardeningTests {
         // Found by fuzzing: the TOML parser aborted the process on this (now a syntax error).
         cases.append((notBare, "jobs/vendors/bad.toml: : not valid TOML: line 8: a table name starts with a letter, digit, _ or -, or is quoted"))
         cases.append((base + fields + "[[ @x ]]\n", "jobs/vendors/bad.toml: : not valid TOML: line 7: a table name starts"))
+        cases.append((base + fields + "[\nx = 1\n", "jobs/vendors/bad.toml: : not valid TOML: line 7: a table name starts"))
         return cases
     }()
 
