@@ -24,6 +24,8 @@ struct ConfigHardeningTests {
         cases.append((notBare, "jobs/vendors/bad.toml: : not valid TOML: line 8: a table name starts with a letter, digit, _ or -, or is quoted"))
         cases.append((base + fields + "[[ @x ]]\n", "jobs/vendors/bad.toml: : not valid TOML: line 7: a table name starts"))
         cases.append((base + fields + "[\nx = 1\n", "jobs/vendors/bad.toml: : not valid TOML: line 7: a table name starts"))
+        // A comment holding """ must not hide the header below it (the fourth fuzzing run).
+        cases.append(("# a \"\"\" in a comment\n" + base + fields + "[\u{FFFD}x]\n", "jobs/vendors/bad.toml: : not valid TOML: line 8: a table name starts"))
         return cases
     }()
 
