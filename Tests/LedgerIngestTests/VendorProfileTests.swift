@@ -405,4 +405,22 @@ struct VendorXLSXGzipTests {
         #expect(zipped.records.map(\.messageID) == plain.records.map(\.messageID))
         #expect(zipped.records.count == 8)
     }
+
+    @Test("a gzip bomb posing as a workbook is refused before it fills the disk") func gzipXLSXBomb() throws {
+        let scratch = try Scratch()
+        let target = scratch.url.appendingPathComponent("bomb.xlsx").path
+        // 80 MiB of zeros: gzip makes it about 80 KB, past 64x its size and past 64 MiB.
+        #expect(FileManager.default.createFile(atPath: target, contents: Data(count: 80 << 20)))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-n", target]
+        try process.run()
+        process.waitUntilExit()
+        #expect(throws: (any Error).self) { _ = try read(try shippedProfile("ktcommunis"), target + ".gz", account: "acme") }
+        do {
+            _ = try read(try shippedProfile("ktcommunis"), target + ".gz", account: "acme")
+        } catch {
+            #expect("\(error)".contains("inflates past 67108864 bytes"), "\(error)")
+        }
+    }
 }

@@ -176,7 +176,12 @@ public final class ProfileRecordSource: RecordSource {
     }
 
     static func inflate(_ path: String, to target: String) throws {
-        let source = try ByteSources.open(path: path, gzipLimit: 4 << 30)
+        // A workbook is zip-compressed already: gzip barely shrinks it (about 1:1). So the
+        // inflated size is held to 64x the file (at least 64 MiB, at most 4 GiB): a gzip bomb
+        // posing as a workbook stops before it fills the disk.
+        let compressed = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        let limit = min(Int64(4) << 30, max(Int64(64) << 20, compressed.multipliedReportingOverflow(by: 64).partialValue))
+        let source = try ByteSources.open(path: path, gzipLimit: limit)
         guard FileManager.default.createFile(atPath: target, contents: nil, attributes: [.posixPermissions: 0o600]),
               let out = FileHandle(forWritingAtPath: target) else {
             throw IngestError(file: path, row: 0, field: "(file)", value: target, reason: .unreadable("cannot write a temporary file"))
