@@ -50,8 +50,9 @@ public struct RerunResult: Hashable, Sendable {
     /// Open cycle: the recomputed preview, to be written as files.
     public var preview: Statement?
 
-    public var amountBefore: Money { (try? lines.reduce(Money.zero) { try $0 + $1.amountBefore }) ?? .zero }
-    public var amountAfter: Money { (try? lines.reduce(Money.zero) { try $0 + $1.amountAfter }) ?? .zero }
+    /// Sums of the lines' amounts; an overflow is an error, never a wrong total.
+    public var amountBefore: Money { get throws { try lines.reduce(Money.zero) { try $0 + $1.amountBefore } } }
+    public var amountAfter: Money { get throws { try lines.reduce(Money.zero) { try $0 + $1.amountAfter } } }
     public var changed: Bool { lines.contains(where: \.changed) }
 }
 

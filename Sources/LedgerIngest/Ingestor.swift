@@ -100,7 +100,7 @@ public final class Ingestor {
                     switch result {
                     case .record(let record):
                         let day = zones.day(of: record.sentAt, account: record.account)
-                        if let purged = purgedBefore[record.account], day < purged {
+                        if !purgedBefore.isEmpty, let purged = purgedBefore[record.account], day < purged {
                             let row = RejectedRow(fileSHA256: digest.hex, path: path, row: record.source.row, field: "sent_at",
                                                   value: record.sentAt.description,
                                                   reason: "local day \(day) is before \(purged), where \(record.account)'s detail was purged (retention)")

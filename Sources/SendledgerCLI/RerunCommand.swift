@@ -49,7 +49,7 @@ struct Rerun: ParsableCommand {
             } catch let error as BillingError {
                 throw Job.billingFailure(error)
             }
-            print(RerunDiffText.render(result, asOfDay: self.asOf ?? Job.today(in: job.config.policy.timeZone).description), terminator: "")
+            print(try RerunDiffText.render(result, asOfDay: self.asOf ?? Job.today(in: job.config.policy.timeZone).description), terminator: "")
             guard !dryRun else { return .done }
             switch result.subject {
             case .closedCycle:
@@ -78,7 +78,7 @@ struct Rerun: ParsableCommand {
 /// The readable diff `rerun` prints: one row per line, before and after, then the total and
 /// what was (or would be) done. Plain text with fixed columns; golden-tested.
 enum RerunDiffText {
-    static func render(_ result: RerunResult, asOfDay: String) -> String {
+    static func render(_ result: RerunResult, asOfDay: String) throws -> String {
         let digits = result.currency.minorUnitDigits
         var out = ""
         let asOf = asOfDay
@@ -96,13 +96,14 @@ enum RerunDiffText {
         var rows: [[String]] = [["line", "messages before", "after", "units before", "after",
                                  "amount before (\(result.currency.code))", "after", "change"]]
         for line in result.lines {
-            let change = (try? line.amountAfter - line.amountBefore) ?? .zero
+            let change = try line.amountAfter - line.amountBefore
             rows.append([label(line), "\(line.messagesBefore)", "\(line.messagesAfter)", "\(line.unitsBefore)", "\(line.unitsAfter)",
                          money(line.amountBefore, digits), money(line.amountAfter, digits),
                          line.changed ? signed(change, digits) : ""])
         }
-        let total = (try? result.amountAfter - result.amountBefore) ?? .zero
-        rows.append(["total", "", "", "", "", money(result.amountBefore, digits), money(result.amountAfter, digits),
+        let before = try result.amountBefore, after = try result.amountAfter
+        let total = try after - before
+        rows.append(["total", "", "", "", "", money(before, digits), money(after, digits),
                      result.changed ? signed(total, digits) : ""])
         out += table(rows)
         out += outcome(result) + "\n"
