@@ -91,6 +91,8 @@ public final class Ingestor {
         var rejects: [RejectedRow] = []
         func attempt() throws -> FileIngestOutcome {
             try store.ingest(manifest) { sink in
+                // A store may read the file a second time (after rolling back a fast path).
+                rejects.removeAll()
                 let source = PipelinedRecordSource(try format.makeSource(try ByteSources.open(path: path), context))
                 var rows = 0
                 // Summary rows go to the store in batches, in this transaction.

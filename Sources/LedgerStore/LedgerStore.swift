@@ -8,7 +8,9 @@ public protocol LedgerStore: AnyObject, Sendable {
 
     /// Ingests one file in one transaction: `body` feeds records and rejects into the sink;
     /// if it throws, nothing of the file is kept. A file already in the manifest (same
-    /// SHA-256) is a no-op and `body` is not called.
+    /// SHA-256) is a no-op and `body` is not called. A store may call `body` more than once
+    /// (a fast path rolled back to its savepoint and the file fed again): each call feeds the
+    /// whole file from its first row.
     func ingest(_ file: IngestedFile, _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome
 
     /// Daily rollups for one account (or all when nil) over local days [lower, upper).
