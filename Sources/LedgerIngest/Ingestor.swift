@@ -97,34 +97,70 @@ public final class Ingestor {
                 var rows = 0
                 // Summary rows go to the store in batches, in this transaction.
                 var summaries: [VendorSummaryRow] = []
-                try source.read { result in
-                    rows += 1
+                // Local days, purge checks, rollup keys and the values to bind are worked out on
+                // the reading thread, ahead of the store (`RecordPreparer`).
+                let preparer = RecordPreparer()
+                var readerZones = zones
+                let purged = purgedBefore
+                let sha256 = digest.hex
+                var order: [Int32] = []
+                var others: [IngestBatch.Other] = []
+                var recordCount: Int32 = 0
+                preparer.begin(capacity: 1024)
+                try source.readBatches(add: { result in
                     switch result {
                     case .record(let record):
-                        let day = zones.day(of: record.sentAt, account: record.account)
-                        if !purgedBefore.isEmpty, let purged = purgedBefore[record.account], day < purged {
-                            let row = RejectedRow(fileSHA256: digest.hex, path: path, row: record.source.row, field: "sent_at",
-                                                  value: record.sentAt.description,
-                                                  reason: "local day \(day) is before \(purged), where \(record.account)'s detail was purged (retention)")
-                            try sink.reject(row)
-                            if rejects.count < rejectsKeptInReport { rejects.append(row) }
+                        let day = readerZones.day(of: record.sentAt, account: record.account)
+                        if !purged.isEmpty, let purgedDay = purged[record.account], day < purgedDay {
+                            order.append(-Int32(others.count) - 1)
+                            others.append(.rejected(RejectedRow(
+                                fileSHA256: sha256, path: path, row: record.source.row, field: "sent_at",
+                                value: record.sentAt.description,
+                                reason: "local day \(day) is before \(purgedDay), where \(record.account)'s detail was purged (retention)")))
                         } else {
-                            try sink.upsert(record, localDay: day)
+                            preparer.add(record, day: day)
+                            order.append(recordCount)
+                            recordCount += 1
                         }
                     case .summary(let summary):
-                        summaries.append(summary)
-                        if summaries.count >= 1000 {
-                            try sink.saveSummary(summaries)
-                            summaries.removeAll(keepingCapacity: true)
-                        }
+                        order.append(-Int32(others.count) - 1)
+                        others.append(.summary(summary))
                     case .rejected(let error):
-                        let row = RejectedRow(fileSHA256: digest.hex, path: path, row: error.row, field: error.field, value: error.value, reason: error.reason.text)
-                        try sink.reject(row)
-                        if rejects.count < rejectsKeptInReport { rejects.append(row) }
+                        order.append(-Int32(others.count) - 1)
+                        others.append(.rejected(RejectedRow(
+                            fileSHA256: sha256, path: path, row: error.row, field: error.field, value: error.value,
+                            reason: error.reason.text)))
                     }
-                    if rows & 0x3FF == 0 {
-                        if shouldStop?() == true { throw IngestInterrupted(path: path, row: rows) }
-                        if rows & 0x3FFF == 0 { progress?(source.bytesRead, rows) }
+                }, finish: {
+                    let batch = IngestBatch(order: order, records: preparer.finish(), others: others)
+                    order = []
+                    order.reserveCapacity(1024)
+                    others = []
+                    recordCount = 0
+                    preparer.begin(capacity: 1024)
+                    return batch
+                }) { batch in
+                    for entry in batch.order {
+                        rows += 1
+                        if entry >= 0 {
+                            try sink.upsert(batch.records, at: Int(entry))
+                        } else {
+                            switch batch.others[Int(-entry - 1)] {
+                            case .summary(let summary):
+                                summaries.append(summary)
+                                if summaries.count >= 1000 {
+                                    try sink.saveSummary(summaries)
+                                    summaries.removeAll(keepingCapacity: true)
+                                }
+                            case .rejected(let row):
+                                try sink.reject(row)
+                                if rejects.count < rejectsKeptInReport { rejects.append(row) }
+                            }
+                        }
+                        if rows & 0x3FF == 0 {
+                            if shouldStop?() == true { throw IngestInterrupted(path: path, row: rows) }
+                            if rows & 0x3FFF == 0 { progress?(source.bytesRead, rows) }
+                        }
                     }
                 }
                 if !summaries.isEmpty { try sink.saveSummary(summaries) }
@@ -181,4 +217,17 @@ public struct IngestInterrupted: Error, CustomStringConvertible {
         self.row = row
     }
     public var description: String { "interrupted while ingesting \(path) (row \(row)); the file was rolled back" }
+}
+
+/// One batch of a file's rows as the reading thread hands them over: records prepared for the
+/// store, and the other rows (summaries, rejects), in file order.
+struct IngestBatch {
+    enum Other {
+        case summary(VendorSummaryRow)
+        case rejected(RejectedRow)
+    }
+    /// Per row in file order: a record's index in `records`, or -1 - its index in `others`.
+    let order: [Int32]
+    let records: PreparedRecords
+    let others: [Other]
 }

@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 
 /// Bounds every record must keep to reach the ledger, whatever reader produced it. Past them a
@@ -24,20 +25,19 @@ public enum RecordBounds {
             .rejected(IngestError(file: file, row: record.source.row, field: field, value: value, reason: .outOfRange(why)))
         }
         // Text that reports write into cells: no NUL (C strings, SQLite tools and spreadsheet
-        // programs cut at it) and no more than a cell holds.
-        let texts: [(String, String?)] = [
-            ("vendor", record.vendor), ("account", record.account), ("message_id", record.messageID), ("batch_id", record.batchID),
-            ("reason_code", record.reasonCode), ("reason_text", record.reasonText), ("category", record.category),
-            ("sender", record.sender), ("recipient", record.recipient), ("fallback_of", record.fallbackOf),
-        ]
-        for (field, value) in texts {
-            guard let value else { continue }
-            if value.utf8.count > maxTextBytes {
-                return .rejected(IngestError(file: file, row: record.source.row, field: field, value: value, reason: .tooLong(limit: maxTextBytes)))
-            }
-            if value.utf8.contains(0) {
-                return .rejected(IngestError(file: file, row: record.source.row, field: field, value: value, reason: .nulByte))
-            }
+        // programs cut at it) and no more than a cell holds. Checked field by field on the
+        // bytes: this runs for every record of every file.
+        if let rejected = textFault("vendor", record.vendor, record, file)
+            ?? textFault("account", record.account, record, file)
+            ?? textFault("message_id", record.messageID, record, file)
+            ?? textFault("batch_id", record.batchID, record, file)
+            ?? textFault("reason_code", record.reasonCode, record, file)
+            ?? textFault("reason_text", record.reasonText, record, file)
+            ?? textFault("category", record.category, record, file)
+            ?? textFault("sender", record.sender, record, file)
+            ?? textFault("recipient", record.recipient, record, file)
+            ?? textFault("fallback_of", record.fallbackOf, record, file) {
+            return rejected
         }
         let horizon = now.adding(seconds: futureSeconds)
         if record.sentAt < earliest || record.sentAt >= latest {
@@ -57,6 +57,26 @@ public enum RecordBounds {
             if cost > maxVendorCost { return reject("vendor_cost", "\(cost)", "more than \(maxVendorCost) for one message") }
         }
         return result
+    }
+}
+
+extension RecordBounds {
+    @inline(__always)
+    static func textFault(_ field: String, _ value: String?, _ record: DeliveryRecord, _ file: String) -> RowResult? {
+        guard let value else { return nil }
+        let fault: IngestError.Reason? = value.utf8.withContiguousStorageIfAvailable { bytes in
+            if bytes.count > maxTextBytes { return .tooLong(limit: maxTextBytes) }
+            if bytes.count > 0, memchr(bytes.baseAddress!, 0, bytes.count) != nil { return .nulByte }
+            return nil
+        } ?? slowTextFault(value)
+        guard let fault else { return nil }
+        return .rejected(IngestError(file: file, row: record.source.row, field: field, value: value, reason: fault))
+    }
+
+    private static func slowTextFault(_ value: String) -> IngestError.Reason? {
+        if value.utf8.count > maxTextBytes { return .tooLong(limit: maxTextBytes) }
+        if value.utf8.contains(0) { return .nulByte }
+        return nil
     }
 }
 

@@ -98,6 +98,11 @@ public protocol FileIngestSink: AnyObject {
     /// daily rollups in step. `localDay` is the usage instant's day in the account's zone.
     @discardableResult
     func upsert(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate
+    /// Upserts record `index` of a batch prepared on the reading thread: the same as
+    /// `upsert(batch.records[index], localDay: batch.days[index])`, which is the default; a
+    /// store may bind the batch's laid-out values instead.
+    @discardableResult
+    func upsert(_ batch: PreparedRecords, at index: Int) throws -> StatusUpdate
     /// A row that could not be mapped: kept as evidence, never in the ledger.
     func reject(_ row: RejectedRow) throws
     /// A record whose status conflicts with the stored final status (reported, not applied).
@@ -111,6 +116,11 @@ public protocol FileIngestSink: AnyObject {
 }
 
 extension FileIngestSink {
+    @discardableResult
+    public func upsert(_ batch: PreparedRecords, at index: Int) throws -> StatusUpdate {
+        try upsert(batch.records[index], localDay: batch.days[index])
+    }
+
     public func saveSummary(_ rows: [VendorSummaryRow]) throws {
         throw StoreFeatureMissing(feature: "vendor summaries")
     }

@@ -62,6 +62,7 @@ final class SQLiteIngestSink: FileIngestSink {
     private var select: OpaquePointer?
     private var update: OpaquePointer?
     private var insertReject: OpaquePointer?
+    private var rollupUpsert: OpaquePointer?
 
     /// The columns written, in binding order.
     static let insertColumns = "vendor, message_id, account, local_day, batch_id, sent_at, completed_at, channel, status, refundable, reason_code, reason_text, units, category, sender, recipient, recipient_hash, fallback_of, vendor_cost, source_file_id, source_row"
@@ -81,8 +82,8 @@ final class SQLiteIngestSink: FileIngestSink {
     }
 
     func finalize() {
-        for statement in [insert, select, update, insertReject] { sqlite3_finalize(statement) }
-        insert = nil; select = nil; update = nil; insertReject = nil
+        for statement in [insert, select, update, insertReject, rollupUpsert] { sqlite3_finalize(statement) }
+        insert = nil; select = nil; update = nil; insertReject = nil; rollupUpsert = nil
     }
 
     private func prepare(_ sql: String) throws -> OpaquePointer {
@@ -115,6 +116,107 @@ final class SQLiteIngestSink: FileIngestSink {
             rollupDeltas[RollupKey(record: record, day: localDay), default: RollupTotals()] += RollupTotals(record: record)
             return .insert
         }
+        return try upsertKnown(record, localDay: localDay)
+    }
+
+    /// The insert parameter of each prepared text column.
+    private static let textParameters: [Int32] = PreparedRecords.TextColumn.allCases.map { column in
+        switch column {
+        case .vendor: 1
+        case .messageID: 2
+        case .account: 3
+        case .localDay: 4
+        case .batchID: 5
+        case .channel: 8
+        case .status: 9
+        case .reasonCode: 11
+        case .reasonText: 12
+        case .category: 14
+        case .sender: 15
+        case .recipient: 16
+        case .recipientHash: 17
+        case .fallbackOf: 18
+        }
+    }
+
+    // Rollup deltas of prepared records, by the preparer's slot: an array add per new record
+    // instead of hashing its key. Written to the rollups when the numbering changes (every
+    // `RecordPreparer.rollupWindow` records), so memory holds a window's keys, not a file's.
+    private var slotNumbering: SlotNumbering?
+    private var slotKeys: [RollupKey] = []
+    private var slotTotals: [RollupTotals] = []
+
+    func upsert(_ batch: PreparedRecords, at index: Int) throws -> StatusUpdate {
+        if batch.slotNumbering != slotNumbering {
+            try writeSlots()
+            slotNumbering = batch.slotNumbering
+        }
+        // The batch's values are bound in place (SQLITE_STATIC): they outlive the step.
+        let code = batch.bytes.withUnsafeBufferPointer { bytes -> Int32 in
+            let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+            for column in PreparedRecords.TextColumn.allCases {
+                let (offset, length) = batch.span(index, column)
+                let parameter = Self.textParameters[column.rawValue]
+                if length < 0 {
+                    sqlite3_bind_null(insert, parameter)
+                } else {
+                    sqlite3_bind_text(insert, parameter, base + offset, Int32(length), nil)
+                }
+            }
+            sqlite3_bind_int64(insert, 6, batch.records[index].sentAt.secondsSinceEpoch)
+            if let completed = batch.records[index].completedAt {
+                sqlite3_bind_int64(insert, 7, completed.secondsSinceEpoch)
+            } else {
+                sqlite3_bind_null(insert, 7)
+            }
+            sqlite3_bind_int64(insert, 10, batch.records[index].refundable ? 1 : 0)
+            sqlite3_bind_int64(insert, 13, batch.records[index].units)
+            if let cost = batch.records[index].vendorCost {
+                sqlite3_bind_int64(insert, 19, cost.micros)
+            } else {
+                sqlite3_bind_null(insert, 19)
+            }
+            sqlite3_bind_int64(insert, 20, fileID)
+            sqlite3_bind_int64(insert, 21, Int64(batch.records[index].source.row))
+            let code = sqlite3_step(insert)
+            sqlite3_reset(insert)
+            return code
+        }
+        guard code == SQLITE_DONE else { throw error(code) }
+        guard sqlite3_changes(connection) == 1 else {
+            return try upsertKnown(batch.records[index], localDay: batch.days[index])
+        }
+        counts.count(.insert)
+        let slot = Int(batch.rollupSlots[index])
+        if slot >= slotKeys.count {
+            slotKeys.append(contentsOf: batch.newRollupKeys[(slotKeys.count - batch.firstNewSlot)...])
+            slotTotals.append(contentsOf: repeatElement(RollupTotals(), count: slotKeys.count - slotTotals.count))
+        }
+        let units = batch.records[index].units
+        slotTotals[slot].messages += 1
+        slotTotals[slot].units += units
+        if batch.records[index].channel.base == .call { slotTotals[slot].callMinutes += units <= 0 ? 0 : (units + 59) / 60 }
+        if let cost = batch.records[index].vendorCost {
+            slotTotals[slot].vendorCost = Money(micros: slotTotals[slot].vendorCost.micros &+ cost.micros)
+        } else {
+            slotTotals[slot].costUnknown += 1
+        }
+        return .insert
+    }
+
+    /// Adds the slots' totals to the stored rollups, in key order, and empties them.
+    private func writeSlots() throws {
+        defer {
+            slotKeys.removeAll(keepingCapacity: true)
+            slotTotals.removeAll(keepingCapacity: true)
+        }
+        guard !slotKeys.isEmpty else { return }
+        let order = slotKeys.indices.sorted { slotKeys[$0] < slotKeys[$1] }
+        try addToRollups(order.lazy.map { (self.slotKeys[$0], self.slotTotals[$0]) })
+    }
+
+    /// A record whose key is already stored (the insert did nothing).
+    private func upsertKnown(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate {
         // A known message: apply the forward-only rule against the stored record.
         guard let (existing, existingDay) = try fetch(vendor: record.vendor, messageID: record.messageID) else {
             throw StoreError(.corrupt("insert of \(record.vendor)/\(record.messageID) conflicted but no row found"), context: file.path)
@@ -153,18 +255,29 @@ final class SQLiteIngestSink: FileIngestSink {
     /// Adds the file's rollup deltas to the stored rollups; rows that reach zero are removed
     /// so the table holds the same rows whatever order updates came in.
     func flushRollups() throws {
-        let upsert = try prepare("""
-            INSERT INTO daily_rollups (account, local_day, vendor, channel, category, status, refundable, is_fallback,
-                messages, units, call_minutes, vendor_cost, cost_unknown)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT (account, local_day, vendor, channel, category, status, refundable, is_fallback) DO UPDATE SET
-                messages = messages + excluded.messages, units = units + excluded.units,
-                call_minutes = call_minutes + excluded.call_minutes, vendor_cost = vendor_cost + excluded.vendor_cost,
-                cost_unknown = cost_unknown + excluded.cost_unknown
-            """)
-        defer { sqlite3_finalize(upsert) }
+        try writeSlots()
         // Sorted so the same file writes the same pages in the same order.
-        for (key, totals) in rollupDeltas.sorted(by: { $0.key < $1.key }) where !totals.isZero {
+        try addToRollups(rollupDeltas.sorted(by: { $0.key < $1.key }).lazy.map { ($0.key, $0.value) })
+        rollupDeltas.removeAll()
+        let prune = try prepare("DELETE FROM daily_rollups WHERE messages = 0 AND units = 0 AND call_minutes = 0 AND vendor_cost = 0 AND cost_unknown = 0")
+        defer { sqlite3_finalize(prune) }
+        _ = try step(prune)
+    }
+
+    private func addToRollups(_ deltas: some Sequence<(RollupKey, RollupTotals)>) throws {
+        if rollupUpsert == nil {
+            rollupUpsert = try prepare("""
+                INSERT INTO daily_rollups (account, local_day, vendor, channel, category, status, refundable, is_fallback,
+                    messages, units, call_minutes, vendor_cost, cost_unknown)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT (account, local_day, vendor, channel, category, status, refundable, is_fallback) DO UPDATE SET
+                    messages = messages + excluded.messages, units = units + excluded.units,
+                    call_minutes = call_minutes + excluded.call_minutes, vendor_cost = vendor_cost + excluded.vendor_cost,
+                    cost_unknown = cost_unknown + excluded.cost_unknown
+                """)
+        }
+        let upsert = rollupUpsert
+        for (key, totals) in deltas where !totals.isZero {
             bindText(upsert, 1, key.account)
             bindText(upsert, 2, key.day.description)
             bindText(upsert, 3, key.vendor)
@@ -181,10 +294,6 @@ final class SQLiteIngestSink: FileIngestSink {
             _ = try step(upsert)
             sqlite3_reset(upsert)
         }
-        rollupDeltas.removeAll()
-        let prune = try prepare("DELETE FROM daily_rollups WHERE messages = 0 AND units = 0 AND call_minutes = 0 AND vendor_cost = 0 AND cost_unknown = 0")
-        defer { sqlite3_finalize(prune) }
-        _ = try step(prune)
     }
 
     func saveConflicts() throws {
