@@ -1,4 +1,5 @@
 import Dispatch
+import LedgerCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -88,27 +89,43 @@ struct CopyTextEncoder {
     init() { buffer = ByteBufferAllocator().buffer(capacity: CopyStream.chunkBytes + 4096) }
 
     mutating func text(_ value: String?, last: Bool = false) {
-        if var value {
-            value.withUTF8 { bytes in
-                // Most values need no escape: copy them whole.
-                if !bytes.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-                    buffer.writeBytes(bytes)
-                    return
-                }
-                for byte in bytes {
-                    switch byte {
-                    case 0x5C: buffer.writeStaticString("\\\\")
-                    case 0x09: buffer.writeStaticString("\\t")
-                    case 0x0A: buffer.writeStaticString("\\n")
-                    case 0x0D: buffer.writeStaticString("\\r")
-                    default: buffer.writeInteger(byte)
-                    }
-                }
-            }
+        if let value {
+            escaped(value)
         } else {
             buffer.writeStaticString("\\N")
         }
         buffer.writeInteger(last ? UInt8(0x0A) : UInt8(0x09))
+    }
+
+    /// A channel as its text (`FRIENDTALK:IMAGE`) without making that String per record.
+    mutating func channel(_ value: LedgerCore.Channel, last: Bool = false) {
+        escaped(value.base.rawValue)
+        if let subtype = value.subtype {
+            buffer.writeInteger(UInt8(ascii: ":"))
+            escaped(subtype)
+        }
+        buffer.writeInteger(last ? UInt8(0x0A) : UInt8(0x09))
+    }
+
+    /// A value's UTF-8 bytes with COPY's backslash escapes, no delimiter.
+    private mutating func escaped(_ value: String) {
+        var value = value
+        value.withUTF8 { bytes in
+            // Most values need no escape: copy them whole.
+            if !bytes.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                buffer.writeBytes(bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case 0x5C: buffer.writeStaticString("\\\\")
+                case 0x09: buffer.writeStaticString("\\t")
+                case 0x0A: buffer.writeStaticString("\\n")
+                case 0x0D: buffer.writeStaticString("\\r")
+                default: buffer.writeInteger(byte)
+                }
+            }
+        }
     }
 
     mutating func int(_ value: Int64?, last: Bool = false) {

@@ -3,10 +3,26 @@ import LedgerCore
 import LedgerStore
 import PostgresNIO
 
-/// Ingest of one file: records stream through `COPY ... FROM STDIN` into a temporary staging
-/// table, then a few set-based statements merge them into the ledger under BILLING.md's
-/// forward-only rule, with the rollups, conflicts, rejects and manifest row, all in the
-/// file's one transaction.
+/// Ingest of one file, in the file's one transaction, by one of two paths:
+///
+/// - **Fast path** (files of at least `fastPathMinimumBytes`): under a savepoint, the records
+///   stream with `COPY deliveries ... FROM STDIN` straight into the ledger table, on the
+///   optimistic assumption that every message is new (the nightly case). Then every record is
+///   an insert, so the file's rollup delta is just the aggregate of its records: it is summed
+///   in Swift while streaming (with `RollupKey`/`RollupTotals`, the model the staging merge's
+///   SQL mirrors), copied into the session's `ingest_deltas` and applied by the same statements
+///   as the staging path (touched days, then rollups, in key order). Rejects, summaries and the
+///   manifest row are written as on the staging path, so counts and rows are the same.
+/// - **Staging path** (smaller files, and the fallback): the records stream into a temporary
+///   staging table, then a few set-based statements merge them under BILLING.md's forward-only
+///   rule, with the rollups, conflicts, rejects and manifest row.
+///
+/// The fast path gives up, rolls back to its savepoint and has the file fed a second time into
+/// the staging path (the sink protocol allows it) when the server reports a unique violation
+/// (23505: a message already in the ledger, being inserted by another open transaction that
+/// then commits, or repeated within the file), a deadlock (40P01) or a serialization failure
+/// (40001). Only then: any other error fails the file as before. Small files skip it because
+/// for them both paths are a handful of statements, while a fallback reads the file twice.
 ///
 /// Concurrency (several `sendledger ingest` processes on different files): row-level conflict
 /// handling, not advisory locks. New keys go in with `INSERT ... ON CONFLICT DO NOTHING`, which
@@ -19,6 +35,17 @@ import PostgresNIO
 /// still report a deadlock, the merge is retried from a savepoint. Why not advisory locks: a
 /// lock per file or account serializes exactly the work that parallel ingest should spread
 /// out (files of one vendor span every account), and one per message exhausts the lock table.
+///
+/// Why the fast path is safe alongside: its `COPY` inserts keys in file order, not key order,
+/// but it only inserts. A key another open transaction has inserted makes the COPY wait on the
+/// unique index for that transaction's end: a commit turns it into a unique violation (the
+/// fallback, which then sees the committed row), a rollback lets it go on. Two COPYs (or a COPY
+/// and a staging insert) that wait on each other's keys are a deadlock the server detects and
+/// breaks by failing one statement: a fast path falls back, a staging merge retries; neither
+/// fails the file. Nothing is decided against a stored row on this path (there is none), and
+/// the rollup rows are upserted (`+ excluded`) in key order after the COPY, exactly as the
+/// staging path does, so the deltas of concurrent files add up. Rolling back to the savepoint
+/// releases every row the COPY inserted and every lock it took.
 extension PostgresLedger {
     public func isIngested(sha256: String) throws -> Bool {
         try !query("SELECT 1 FROM ingested_files WHERE sha256 = $1", [.text(sha256)]).isEmpty
@@ -38,15 +65,20 @@ extension PostgresLedger {
             guard let row = inserted.first else { return .alreadyIngested }
             let fileID = try RowReader(row).int(0)
             try prepareStaging()
-            let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID)
-            do {
-                try body(sink)
-                try sink.merge()
-            } catch {
-                sink.abandon()
-                throw error
+            let counts: FileIngestCounts
+            if file.size >= fastPathMinimumBytes, let direct = try ingestDirect(file, fileID: fileID, body) {
+                counts = direct
+            } else {
+                let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID, direct: false)
+                do {
+                    try body(sink)
+                    try sink.merge()
+                } catch {
+                    sink.abandon()
+                    throw error
+                }
+                counts = sink.counts
             }
-            let counts = sink.counts
             try unlockedQuery("""
                 UPDATE ingested_files SET rows = $1, inserted = $2, updated = $3, unchanged = $4, stale = $5,
                     conflicts = $6, rejected = $7 WHERE id = $8
@@ -55,6 +87,31 @@ extension PostgresLedger {
                       .int(Int64(counts.rejected)), .int(fileID)])
             return .ingested(counts)
         }
+    }
+
+    /// The fast path (see the type's comment): the file's counts, or nil when it rolled back to
+    /// its savepoint and the file must go through the staging path.
+    private func ingestDirect(_ file: IngestedFile, fileID: Int64, _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestCounts? {
+        try unlockedQuery("SAVEPOINT fast_ingest")
+        let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID, direct: true)
+        do {
+            try body(sink)
+            try sink.merge()
+        } catch {
+            sink.abandon()
+            guard let reason = sink.fallbackReason else { throw error }
+            try unlockedQuery("ROLLBACK TO SAVEPOINT fast_ingest")
+            pathCounts.withLockedValue {
+                $0.fellBack += 1
+                $0.lastFallbackReason = reason
+            }
+            logger.info("ingest fast path rolled back: the file goes through the staging merge",
+                        metadata: ["file.path": "\(file.path)", "reason": "\(reason)"])
+            return nil
+        }
+        try unlockedQuery("RELEASE SAVEPOINT fast_ingest")
+        pathCounts.withLockedValue { $0.direct += 1 }
+        return sink.counts
     }
 
     /// Creates the session's temporary tables (once per connection, outside a transaction so
@@ -117,14 +174,18 @@ extension PostgresLedger {
 
 /// Encodes records into the COPY stream as they come, then merges them at the end of the file.
 ///
-/// `upsert` cannot know a record's fate before the merge: it returns `.insert` provisionally
-/// (the file's counts and conflicts are exact once the file is merged; callers here use those).
+/// Staging (`direct` false): `upsert` cannot know a record's fate before the merge: it returns
+/// `.insert` provisionally (the file's counts and conflicts are exact once the file is merged;
+/// callers here use those). Direct (the fast path): records go straight into `deliveries`, each
+/// one an insert or the file falls back; their rollup deltas are summed here as they pass.
 /// Reading `conflicts` ends the file's COPY and runs the merge, since the ingestor reads them
 /// as the body's last act.
 final class PostgresIngestSink: FileIngestSink {
     let ledger: PostgresLedger
     let file: IngestedFile
     let fileID: Int64
+    /// The fast path: COPY into `deliveries`, rollup deltas summed in Swift.
+    let direct: Bool
     var counts = FileIngestCounts()
     private var foundConflicts: [StatusConflict] = []
     private var copy: CopyStream?
@@ -137,11 +198,32 @@ final class PostgresIngestSink: FileIngestSink {
     private var mergeError: (any Error)?
     /// Summary rows wait for the end of the records' COPY (one operation at a time per connection).
     private var summaries: [VendorSummaryRow] = []
+    /// Direct: the file's rollup deltas (every record an insert).
+    private var deltas: [RollupKey: DeltaTotals] = [:]
+    /// Direct: a delta left Int64's range (the staging path then reports it as it always did).
+    private var deltaOverflow = false
+    /// The server's own error when a statement or COPY of this sink failed (for `fallbackReason`).
+    private var serverFailure: (any Error)?
 
-    init(ledger: PostgresLedger, file: IngestedFile, fileID: Int64) {
+    init(ledger: PostgresLedger, file: IngestedFile, fileID: Int64, direct: Bool) {
         self.ledger = ledger
         self.file = file
         self.fileID = fileID
+        self.direct = direct
+    }
+
+    /// Why a failed fast path should fall back to the staging merge (nil: the failure is the
+    /// file's, or this is not the fast path).
+    var fallbackReason: String? {
+        guard direct else { return nil }
+        if deltaOverflow { return "rollup delta out of range" }
+        guard let serverFailure, let state = PostgresLedger.sqlState(of: serverFailure) else { return nil }
+        switch state {
+        case "23505": return "unique violation (a message already stored, or repeated in the file)"
+        case "40P01": return "deadlock"
+        case "40001": return "serialization failure"
+        default: return nil
+        }
     }
 
     var conflicts: [StatusConflict] {
@@ -154,11 +236,14 @@ final class PostgresIngestSink: FileIngestSink {
     func upsert(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate {
         precondition(!merged, "record after the file was merged")
         if copy == nil {
-            copy = CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
-                              executor: ledger.executor, logger: ledger.logger)
+            copy = direct
+                ? CopyStream(connection: ledger.connection, table: "deliveries", columns: PostgresLedger.recordColumns + ["source_file_id", "source_row"],
+                             executor: ledger.executor, logger: ledger.logger)
+                : CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
+                             executor: ledger.executor, logger: ledger.logger)
         }
         staged += 1
-        encoder.int(staged)
+        if !direct { encoder.int(staged) }
         encoder.text(record.vendor)
         encoder.text(record.messageID)
         encoder.text(record.account)
@@ -173,7 +258,7 @@ final class PostgresIngestSink: FileIngestSink {
         encoder.text(record.batchID)
         encoder.int(record.sentAt.secondsSinceEpoch)
         encoder.int(record.completedAt?.secondsSinceEpoch)
-        encoder.text(record.channel.description)
+        encoder.channel(record.channel)
         encoder.text(record.status.rawValue)
         encoder.bool(record.refundable)
         encoder.text(record.reasonCode)
@@ -185,9 +270,21 @@ final class PostgresIngestSink: FileIngestSink {
         encoder.text(record.recipientHash)
         encoder.text(record.fallbackOf)
         encoder.int(record.vendorCost?.micros)
+        if direct {
+            encoder.int(fileID)
+            addDelta(record, localDay: localDay)
+        }
         encoder.int(Int64(record.source.row), last: true)
         if encoder.buffer.readableBytes >= CopyStream.chunkBytes { try flush() }
         return .insert
+    }
+
+    /// One record's rollup contribution, as `RollupKey(record:day:)` and `RollupTotals(record:)`
+    /// define it (the staging merge's SQL computes the same), with overflow checked.
+    private func addDelta(_ record: DeliveryRecord, localDay: LocalDate) {
+        let key = RollupKey(record: record, day: localDay)
+        let one = RollupTotals(record: record)
+        if !deltas[key, default: DeltaTotals()].add(one) { deltaOverflow = true }
     }
 
     func saveSummary(_ rows: [VendorSummaryRow]) throws {
@@ -216,9 +313,10 @@ final class PostgresIngestSink: FileIngestSink {
         do {
             try copy.send(encoder.buffer)
         } catch {
+            if serverFailure == nil { serverFailure = error }
             throw ledger.wrap(error, context: file.path)
         }
-        encoder = CopyTextEncoder()
+        encoder.buffer.clear()
     }
 
     /// A body that threw: stop the COPY so the connection can roll back.
@@ -235,7 +333,9 @@ final class PostgresIngestSink: FileIngestSink {
         do {
             try copyAndMerge()
         } catch {
-            let wrapped = ledger.wrap((error as? MergeFailure)?.underlying ?? error, context: file.path)
+            let underlying = (error as? MergeFailure)?.underlying ?? error
+            if serverFailure == nil { serverFailure = underlying }
+            let wrapped = ledger.wrap(underlying, context: file.path)
             mergeError = wrapped
             throw wrapped
         }
@@ -260,6 +360,10 @@ final class PostgresIngestSink: FileIngestSink {
             summaries = []
         }
         guard staged > 0 else { return }
+        if direct {
+            try applyDirectDeltas()
+            return
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -282,6 +386,51 @@ final class PostgresIngestSink: FileIngestSink {
     }
 
     struct MergeFailure: Error { let underlying: any Error }
+
+    /// The fast path cannot account for the file (a rollup delta out of range): fall back.
+    struct DeltaOutOfRange: Error, CustomStringConvertible {
+        var description: String { "a daily rollup delta is out of range" }
+    }
+
+    /// The fast path's end: every record was inserted, so the rollups move by the file's
+    /// aggregate, copied into `ingest_deltas` and applied by the staging path's statements.
+    private func applyDirectDeltas() throws {
+        if deltaOverflow { throw DeltaOutOfRange() }
+        let stream = CopyStream(connection: ledger.connection, table: "ingest_deltas",
+                                columns: ["account", "local_day", "vendor", "channel", "category", "status", "refundable",
+                                          "is_fallback", "messages", "units", "call_minutes", "vendor_cost", "cost_unknown"],
+                                executor: ledger.executor, logger: ledger.logger)
+        var rows = CopyTextEncoder()
+        do {
+            for (key, totals) in deltas {
+                rows.text(key.account)
+                rows.text(key.day.description)
+                rows.text(key.vendor)
+                rows.channel(key.channel)
+                rows.text(key.category)
+                rows.text(key.status.rawValue)
+                rows.bool(key.refundable)
+                rows.bool(key.isFallback)
+                rows.int(totals.messages)
+                rows.int(totals.units)
+                rows.int(totals.callMinutes)
+                rows.int(totals.vendorCost)
+                rows.int(totals.costUnknown, last: true)
+                if rows.buffer.readableBytes >= CopyStream.chunkBytes {
+                    try stream.send(rows.buffer)
+                    rows.buffer.clear()
+                }
+            }
+            if rows.buffer.readableBytes > 0 { try stream.send(rows.buffer) }
+            try stream.finish()
+        } catch {
+            stream.cancel()
+            throw MergeFailure(underlying: error)
+        }
+        try applyRollups()
+        counts.rows += Int(staged)
+        counts.inserted += Int(staged)
+    }
 
     /// Runs a merge statement keeping the server's error for the retry decision.
     @discardableResult
@@ -452,5 +601,31 @@ final class PostgresIngestSink: FileIngestSink {
                 = (n.account, n.local_day, n.vendor, n.channel, n.category, n.status, n.refundable, n.is_fallback)
               AND r.messages = 0 AND r.units = 0 AND r.call_minutes = 0 AND r.vendor_cost = 0 AND r.cost_unknown = 0
             """)
+    }
+}
+
+/// The additive measures of one rollup delta, summed with overflow checks (the staging merge's
+/// SQL fails on a bigint overflow; the fast path falls back to it rather than wrap).
+struct DeltaTotals {
+    var messages: Int64 = 0
+    var units: Int64 = 0
+    var callMinutes: Int64 = 0
+    var vendorCost: Int64 = 0
+    var costUnknown: Int64 = 0
+
+    /// False when a sum overflowed.
+    mutating func add(_ totals: RollupTotals) -> Bool {
+        var ok = true
+        func sum(_ a: inout Int64, _ b: Int64) {
+            let (value, overflow) = a.addingReportingOverflow(b)
+            a = value
+            if overflow { ok = false }
+        }
+        sum(&messages, totals.messages)
+        sum(&units, totals.units)
+        sum(&callMinutes, totals.callMinutes)
+        sum(&vendorCost, totals.vendorCost.micros)
+        sum(&costUnknown, totals.costUnknown)
+        return ok
     }
 }
