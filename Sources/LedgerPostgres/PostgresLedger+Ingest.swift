@@ -189,19 +189,16 @@ final class PostgresIngestSink: FileIngestSink {
     var counts = FileIngestCounts()
     private var foundConflicts: [StatusConflict] = []
     private var copy: CopyStream?
-    private var encoder = CopyTextEncoder()
-    private var rejectEncoder = CopyTextEncoder()
+    /// The records' COPY text, the count and (direct) the rollup deltas: one struct, changed in
+    /// place once per record.
+    private var rows: RecordRows
+    private var rejectEncoder = CopyTextEncoder(capacity: 4096)
     private var rejectStream: CopyStream?
-    private var staged: Int64 = 0
-    private var dayTexts: [Int: String] = [:]
+    private var staged: Int64 { rows.staged }
     private var merged = false
     private var mergeError: (any Error)?
     /// Summary rows wait for the end of the records' COPY (one operation at a time per connection).
     private var summaries: [VendorSummaryRow] = []
-    /// Direct: the file's rollup deltas (every record an insert).
-    private var deltas: [RollupKey: DeltaTotals] = [:]
-    /// Direct: a delta left Int64's range (the staging path then reports it as it always did).
-    private var deltaOverflow = false
     /// The server's own error when a statement or COPY of this sink failed (for `fallbackReason`).
     private var serverFailure: (any Error)?
 
@@ -210,13 +207,14 @@ final class PostgresIngestSink: FileIngestSink {
         self.file = file
         self.fileID = fileID
         self.direct = direct
+        rows = RecordRows(direct: direct, fileID: fileID)
     }
 
     /// Why a failed fast path should fall back to the staging merge (nil: the failure is the
     /// file's, or this is not the fast path).
     var fallbackReason: String? {
         guard direct else { return nil }
-        if deltaOverflow { return "rollup delta out of range" }
+        if rows.deltas.overflow { return "rollup delta out of range" }
         guard let serverFailure, let state = PostgresLedger.sqlState(of: serverFailure) else { return nil }
         switch state {
         case "23505": return "unique violation (a message already stored, or repeated in the file)"
@@ -242,49 +240,9 @@ final class PostgresIngestSink: FileIngestSink {
                 : CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
                              executor: ledger.executor, logger: ledger.logger)
         }
-        staged += 1
-        if !direct { encoder.int(staged) }
-        encoder.text(record.vendor)
-        encoder.text(record.messageID)
-        encoder.text(record.account)
-        let dayNumber = localDay.daysSinceEpoch
-        if let text = dayTexts[dayNumber] {
-            encoder.text(text)
-        } else {
-            let text = localDay.description
-            dayTexts[dayNumber] = text
-            encoder.text(text)
-        }
-        encoder.text(record.batchID)
-        encoder.int(record.sentAt.secondsSinceEpoch)
-        encoder.int(record.completedAt?.secondsSinceEpoch)
-        encoder.channel(record.channel)
-        encoder.text(record.status.rawValue)
-        encoder.bool(record.refundable)
-        encoder.text(record.reasonCode)
-        encoder.text(record.reasonText)
-        encoder.int(record.units)
-        encoder.text(record.category)
-        encoder.text(record.sender)
-        encoder.text(record.recipient)
-        encoder.text(record.recipientHash)
-        encoder.text(record.fallbackOf)
-        encoder.int(record.vendorCost?.micros)
-        if direct {
-            encoder.int(fileID)
-            addDelta(record, localDay: localDay)
-        }
-        encoder.int(Int64(record.source.row), last: true)
-        if encoder.buffer.readableBytes >= CopyStream.chunkBytes { try flush() }
+        rows.add(record, localDay: localDay)
+        if rows.encoder.readableBytes >= CopyStream.chunkBytes { try flush() }
         return .insert
-    }
-
-    /// One record's rollup contribution, as `RollupKey(record:day:)` and `RollupTotals(record:)`
-    /// define it (the staging merge's SQL computes the same), with overflow checked.
-    private func addDelta(_ record: DeliveryRecord, localDay: LocalDate) {
-        let key = RollupKey(record: record, day: localDay)
-        let one = RollupTotals(record: record)
-        if !deltas[key, default: DeltaTotals()].add(one) { deltaOverflow = true }
     }
 
     func saveSummary(_ rows: [VendorSummaryRow]) throws {
@@ -309,14 +267,13 @@ final class PostgresIngestSink: FileIngestSink {
     }
 
     private func flush() throws {
-        guard encoder.buffer.readableBytes > 0, let copy else { return }
+        guard rows.encoder.readableBytes > 0, let copy else { return }
         do {
-            try copy.send(encoder.buffer)
+            try copy.send(rows.encoder.chunk())
         } catch {
             if serverFailure == nil { serverFailure = error }
             throw ledger.wrap(error, context: file.path)
         }
-        encoder.buffer.clear()
     }
 
     /// A body that threw: stop the COPY so the connection can roll back.
@@ -346,14 +303,13 @@ final class PostgresIngestSink: FileIngestSink {
             try flush()
             try copy.finish()
         }
-        if rejectEncoder.buffer.readableBytes > 0 {
+        if rejectEncoder.readableBytes > 0 {
             let stream = CopyStream(connection: ledger.connection, table: "rejects",
                                     columns: ["file_sha256", "path", "row", "field", "value", "reason"],
                                     executor: ledger.executor, logger: ledger.logger)
             rejectStream = stream
-            try stream.send(rejectEncoder.buffer)
+            try stream.send(rejectEncoder.chunk())
             try stream.finish()
-            rejectEncoder = CopyTextEncoder()
         }
         if !summaries.isEmpty {
             try writeSummaries(summaries)
@@ -395,33 +351,30 @@ final class PostgresIngestSink: FileIngestSink {
     /// The fast path's end: every record was inserted, so the rollups move by the file's
     /// aggregate, copied into `ingest_deltas` and applied by the staging path's statements.
     private func applyDirectDeltas() throws {
-        if deltaOverflow { throw DeltaOutOfRange() }
+        if rows.deltas.overflow { throw DeltaOutOfRange() }
         let stream = CopyStream(connection: ledger.connection, table: "ingest_deltas",
                                 columns: ["account", "local_day", "vendor", "channel", "category", "status", "refundable",
                                           "is_fallback", "messages", "units", "call_minutes", "vendor_cost", "cost_unknown"],
                                 executor: ledger.executor, logger: ledger.logger)
-        var rows = CopyTextEncoder()
+        var text = CopyTextEncoder()
         do {
-            for (key, totals) in deltas {
-                rows.text(key.account)
-                rows.text(key.day.description)
-                rows.text(key.vendor)
-                rows.channel(key.channel)
-                rows.text(key.category)
-                rows.text(key.status.rawValue)
-                rows.bool(key.refundable)
-                rows.bool(key.isFallback)
-                rows.int(totals.messages)
-                rows.int(totals.units)
-                rows.int(totals.callMinutes)
-                rows.int(totals.vendorCost)
-                rows.int(totals.costUnknown, last: true)
-                if rows.buffer.readableBytes >= CopyStream.chunkBytes {
-                    try stream.send(rows.buffer)
-                    rows.buffer.clear()
-                }
+            for (key, totals) in zip(rows.deltas.keys, rows.deltas.totals) {
+                text.text(key.account)
+                text.text(key.day.description)
+                text.text(key.vendor)
+                text.channel(key.channel)
+                text.text(key.category)
+                text.text(key.status.rawValue)
+                text.bool(key.refundable)
+                text.bool(key.isFallback)
+                text.int(totals.messages)
+                text.int(totals.units)
+                text.int(totals.callMinutes)
+                text.int(totals.vendorCost)
+                text.int(totals.costUnknown, last: true)
+                if text.readableBytes >= CopyStream.chunkBytes { try stream.send(text.chunk()) }
             }
-            if rows.buffer.readableBytes > 0 { try stream.send(rows.buffer) }
+            if text.readableBytes > 0 { try stream.send(text.chunk()) }
             try stream.finish()
         } catch {
             stream.cancel()
@@ -601,6 +554,136 @@ final class PostgresIngestSink: FileIngestSink {
                 = (n.account, n.local_day, n.vendor, n.channel, n.category, n.status, n.refundable, n.is_fallback)
               AND r.messages = 0 AND r.units = 0 AND r.call_minutes = 0 AND r.vendor_cost = 0 AND r.cost_unknown = 0
             """)
+    }
+}
+
+/// The records' side of a sink, kept in one struct so that a record is encoded (and, on the
+/// fast path, its rollup delta added) with one in-place access instead of one per field.
+struct RecordRows {
+    let direct: Bool
+    let fileID: Int64
+    var encoder = CopyTextEncoder()
+    var staged: Int64 = 0
+    var dayTexts: [Int: String] = [:]
+    /// Direct: the file's rollup deltas (every record an insert).
+    var deltas = DeltaTable()
+
+    init(direct: Bool, fileID: Int64) {
+        self.direct = direct
+        self.fileID = fileID
+    }
+
+    mutating func add(_ record: DeliveryRecord, localDay: LocalDate) {
+        staged += 1
+        if !direct { encoder.int(staged) }
+        encoder.text(record.vendor)
+        encoder.text(record.messageID)
+        encoder.text(record.account)
+        let dayNumber = localDay.daysSinceEpoch
+        if let text = dayTexts[dayNumber] {
+            encoder.text(text)
+        } else {
+            let text = localDay.description
+            dayTexts[dayNumber] = text
+            encoder.text(text)
+        }
+        encoder.text(record.batchID)
+        encoder.int(record.sentAt.secondsSinceEpoch)
+        encoder.int(record.completedAt?.secondsSinceEpoch)
+        encoder.channel(record.channel)
+        encoder.text(record.status.rawValue)
+        encoder.bool(record.refundable)
+        encoder.text(record.reasonCode)
+        encoder.text(record.reasonText)
+        encoder.int(record.units)
+        encoder.text(record.category)
+        encoder.text(record.sender)
+        encoder.text(record.recipient)
+        encoder.text(record.recipientHash)
+        encoder.text(record.fallbackOf)
+        encoder.int(record.vendorCost?.micros)
+        if direct {
+            encoder.int(fileID)
+            deltas.add(record, day: localDay)
+        }
+        encoder.int(Int64(record.source.row), last: true)
+    }
+}
+
+/// A file's rollup deltas by `RollupKey`, as `RollupKey(record:day:)` and
+/// `RollupTotals(record:)` define a record's row and contribution (the staging merge's SQL
+/// computes the same). An open-addressing table over a cheap hash of the key's fields, compared
+/// field by field with the record: no `RollupKey` (and no String copies) per record, only per
+/// new key.
+struct DeltaTable {
+    private(set) var keys: [RollupKey] = []
+    private(set) var totals: [DeltaTotals] = []
+    private var hashes: [UInt64] = []
+    /// Index into `keys` + 1; 0 is empty. The count is a power of two.
+    private var slots = [Int32](repeating: 0, count: 1024)
+    /// A sum left Int64's range.
+    private(set) var overflow = false
+
+    mutating func add(_ record: DeliveryRecord, day: LocalDate) {
+        let hash = Self.hash(record, day: day)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(slots[slot]) - 1
+            if entry < 0 { break }
+            if hashes[entry] == hash && Self.matches(keys[entry], record, day: day) {
+                if !totals[entry].add(RollupTotals(record: record)) { overflow = true }
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        keys.append(RollupKey(record: record, day: day))
+        hashes.append(hash)
+        var sum = DeltaTotals()
+        if !sum.add(RollupTotals(record: record)) { overflow = true }
+        totals.append(sum)
+        slots[slot] = Int32(keys.count)
+        if keys.count * 2 > slots.count { rehash() }
+    }
+
+    private mutating func rehash() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (index, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(index + 1)
+        }
+    }
+
+    private static func matches(_ key: RollupKey, _ record: DeliveryRecord, day: LocalDate) -> Bool {
+        key.day == day && key.status == record.status && key.refundable == record.refundable
+            && key.isFallback == (record.fallbackOf != nil) && key.channel == record.channel
+            && key.account == record.account && key.vendor == record.vendor && key.category == (record.category ?? "")
+    }
+
+    /// FNV-1a over the key's fields (a category of nil hashes as "", as the key stores it).
+    private static func hash(_ record: DeliveryRecord, day: LocalDate) -> UInt64 {
+        var hash: UInt64 = 0xcbf29ce484222325
+        @inline(__always) func mix(_ value: UInt64) { hash = (hash ^ value) &* 0x100000001b3 }
+        func mix(_ text: String) {
+            let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+                for byte in bytes { mix(UInt64(byte)) }
+            }
+            if done == nil { for byte in text.utf8 { mix(UInt64(byte)) } }
+            mix(0xFF)
+        }
+        mix(record.account)
+        mix(record.vendor)
+        mix(record.category ?? "")
+        mix(record.channel.base.rawValue)
+        mix(record.channel.subtype ?? "")
+        mix(record.status.rawValue)
+        mix(UInt64(bitPattern: Int64(day.daysSinceEpoch)))
+        mix(record.refundable ? 1 : 0)
+        mix(record.fallbackOf != nil ? 1 : 0)
+        // FNV's low bits (the table's slot) are its weakest: fold the high ones in.
+        return hash ^ (hash >> 29)
     }
 }
 

@@ -28,6 +28,11 @@ struct FastPathTests {
         var first = Self.fresh("N", 0..<3000)
         first.insert(.reject(field: "units", value: "x", reason: "not a number"), at: 10)
         first.append(.reject(field: "sent_at", value: "y", reason: "not a date"))
+        // Values longer than the encoders' first blocks (a reject's 4 KiB, a COPY chunk).
+        first.append(.reject(field: "reason_text", value: String(repeating: "긴\t\\", count: 3000), reason: "too long"))
+        var long = record("N-long", account: "acct-1", status: .failed, refundable: true, reason: "x")
+        long.reasonText = String(repeating: "사유\n", count: 60_000)
+        first.insert(.record(long), at: 1700)
         // 2. Partly stored already: 1,000 new, then messages of file 1 replaced, corrected,
         // unchanged, stale and in conflict; falls back.
         var second = Self.fresh("P", 0..<1000)
@@ -89,7 +94,7 @@ struct FastPathTests {
             let days = day1..<LocalDate("2026-10-12")!
             let rollups = try ledger.store.rollups(account: nil, days: days)
             #expect(rollups.sorted { $0.key < $1.key } == (try expectedRollups(ledger.store, accounts: ["acct-0", "acct-1", "acct-2"], days: days)))
-            #expect(try ledger.store.rejects().count == 3)
+            #expect(try ledger.store.rejects().count == 4)
         }
     }
 
