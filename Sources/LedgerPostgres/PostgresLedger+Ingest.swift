@@ -380,7 +380,8 @@ final class PostgresIngestSink: FileIngestSink {
             stream.cancel()
             throw MergeFailure(underlying: error)
         }
-        try applyRollups()
+        // Every delta adds at least one message to its row, so none can reach zero here.
+        try applyRollups(removingZeros: false)
         counts.rows += Int(staged)
         counts.inserted += Int(staged)
     }
@@ -525,7 +526,7 @@ final class PostgresIngestSink: FileIngestSink {
     }
 
     /// Adds the file's net rollup deltas; rows that reach zero are removed, as in SQLite.
-    private func applyRollups() throws {
+    private func applyRollups(removingZeros: Bool = true) throws {
         let key = "account, local_day, vendor, channel, category, status, refundable, is_fallback"
         let net = """
             SELECT \(key), sum(messages) AS messages, sum(units) AS units, sum(call_minutes) AS call_minutes,
@@ -548,6 +549,7 @@ final class PostgresIngestSink: FileIngestSink {
                 cost_unknown = daily_rollups.cost_unknown + excluded.cost_unknown
             """)
         // Only rows this file changed can have reached zero, and this transaction holds their locks.
+        guard removingZeros else { return }
         try run("""
             DELETE FROM daily_rollups r USING (\(net)) n
             WHERE (r.account, r.local_day, r.vendor, r.channel, r.category, r.status, r.refundable, r.is_fallback)
@@ -662,28 +664,48 @@ struct DeltaTable {
             && key.account == record.account && key.vendor == record.vendor && key.category == (record.category ?? "")
     }
 
-    /// FNV-1a over the key's fields (a category of nil hashes as "", as the key stores it).
+    /// A multiply-xorshift hash over the key's fields, eight bytes at a time (a category of
+    /// nil hashes as "", as the key stores it). No closures that capture the running value:
+    /// this runs once per record.
     private static func hash(_ record: DeliveryRecord, day: LocalDate) -> UInt64 {
         var hash: UInt64 = 0xcbf29ce484222325
-        @inline(__always) func mix(_ value: UInt64) { hash = (hash ^ value) &* 0x100000001b3 }
-        func mix(_ text: String) {
-            let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
-                for byte in bytes { mix(UInt64(byte)) }
-            }
-            if done == nil { for byte in text.utf8 { mix(UInt64(byte)) } }
-            mix(0xFF)
-        }
-        mix(record.account)
-        mix(record.vendor)
-        mix(record.category ?? "")
-        mix(record.channel.base.rawValue)
-        mix(record.channel.subtype ?? "")
-        mix(record.status.rawValue)
-        mix(UInt64(bitPattern: Int64(day.daysSinceEpoch)))
-        mix(record.refundable ? 1 : 0)
-        mix(record.fallbackOf != nil ? 1 : 0)
-        // FNV's low bits (the table's slot) are its weakest: fold the high ones in.
+        hash = mix(hash, record.account)
+        hash = mix(hash, record.vendor)
+        hash = mix(hash, record.category ?? "")
+        hash = mix(hash, record.channel.base.rawValue)
+        hash = mix(hash, record.channel.subtype ?? "")
+        hash = mix(hash, record.status.rawValue)
+        hash = mix(hash, UInt64(bitPattern: Int64(day.daysSinceEpoch)) << 2
+                    | (record.refundable ? 2 : 0) | (record.fallbackOf != nil ? 1 : 0))
         return hash ^ (hash >> 29)
+    }
+
+    @inline(__always)
+    private static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
+        let mixed = (hash ^ value) &* 0x9E3779B97F4A7C15
+        return mixed ^ (mixed >> 32)
+    }
+
+    private static func mix(_ hash: UInt64, _ text: String) -> UInt64 {
+        if let mixed = text.utf8.withContiguousStorageIfAvailable({ mix(hash, UnsafeRawBufferPointer($0)) }) { return mixed }
+        return Array(text.utf8).withUnsafeBytes { mix(hash, $0) }
+    }
+
+    private static func mix(_ hash: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash = hash
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = mix(hash, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
+        }
+        var tail: UInt64 = UInt64(bytes.count) << 56
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        return mix(hash, tail)
     }
 }
 
