@@ -1,4 +1,5 @@
 import Dispatch
+import LedgerCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -82,66 +83,143 @@ final class CopyStream: @unchecked Sendable {
 }
 
 /// COPY's text format: tab-separated columns, `\N` for NULL, backslash escapes.
+///
+/// Bytes go straight into one growable block through a pointer (no `String` per field, no
+/// per-byte capacity check of `ByteBuffer`); `chunk()` hands them to a COPY as a `ByteBuffer`.
+/// A struct, used in place (`inout`), so the hot path pays no exclusivity checks of a class's
+/// stored property per field.
 struct CopyTextEncoder {
-    var buffer: ByteBuffer
+    private var storage: ManagedBuffer<Void, UInt8>
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var readableBytes = 0
 
-    init() { buffer = ByteBufferAllocator().buffer(capacity: CopyStream.chunkBytes + 4096) }
+    init(capacity: Int = CopyStream.chunkBytes + 4096) {
+        storage = ManagedBuffer<Void, UInt8>.create(minimumCapacity: capacity) { _ in () }
+        self.capacity = storage.capacity
+        base = storage.withUnsafeMutablePointerToElements { $0 }
+    }
+
+    /// The bytes so far, as a buffer for `CopyStream.send`; the encoder starts over empty.
+    mutating func chunk() -> ByteBuffer {
+        let buffer = ByteBuffer(bytes: UnsafeRawBufferPointer(start: base, count: readableBytes))
+        readableBytes = 0
+        return buffer
+    }
+
+    /// Room for `count` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ count: Int) {
+        if readableBytes + count > capacity { grow(readableBytes + count) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        let bigger = ManagedBuffer<Void, UInt8>.create(minimumCapacity: max(needed, capacity * 2)) { _ in () }
+        let newBase = bigger.withUnsafeMutablePointerToElements { $0 }
+        newBase.update(from: base, count: readableBytes)
+        storage = bigger
+        capacity = bigger.capacity
+        base = newBase
+    }
+
+    @inline(__always)
+    private mutating func byte(_ value: UInt8) {
+        reserve(1)
+        base[readableBytes] = value
+        readableBytes += 1
+    }
+
+    @inline(__always)
+    private mutating func end(_ last: Bool) { byte(last ? 0x0A : 0x09) }
+
+    private mutating func null() {
+        reserve(2)
+        base[readableBytes] = 0x5C
+        base[readableBytes + 1] = UInt8(ascii: "N")
+        readableBytes += 2
+    }
 
     mutating func text(_ value: String?, last: Bool = false) {
-        if var value {
-            value.withUTF8 { bytes in
-                // Most values need no escape: copy them whole.
-                if !bytes.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-                    buffer.writeBytes(bytes)
-                    return
-                }
-                for byte in bytes {
-                    switch byte {
-                    case 0x5C: buffer.writeStaticString("\\\\")
-                    case 0x09: buffer.writeStaticString("\\t")
-                    case 0x0A: buffer.writeStaticString("\\n")
-                    case 0x0D: buffer.writeStaticString("\\r")
-                    default: buffer.writeInteger(byte)
-                    }
-                }
-            }
+        if let value {
+            escaped(value)
         } else {
-            buffer.writeStaticString("\\N")
+            null()
         }
-        buffer.writeInteger(last ? UInt8(0x0A) : UInt8(0x09))
+        end(last)
+    }
+
+    /// A channel as its text (`FRIENDTALK:IMAGE`) without making that String per record.
+    mutating func channel(_ value: LedgerCore.Channel, last: Bool = false) {
+        escaped(value.base.rawValue)
+        if let subtype = value.subtype {
+            byte(UInt8(ascii: ":"))
+            escaped(subtype)
+        }
+        end(last)
+    }
+
+    /// A value's UTF-8 bytes with COPY's backslash escapes, no delimiter.
+    private mutating func escaped(_ value: String) {
+        if let done: Void = value.utf8.withContiguousStorageIfAvailable({ escaped($0) }) { return done }
+        var copy = value
+        copy.withUTF8 { escaped($0) }
+    }
+
+    private mutating func escaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // At most two bytes out per byte in: one check for the whole value.
+        reserve(bytes.count * 2)
+        var out = base + readableBytes
+        for byte in bytes {
+            if byte > 0x5C || (byte != 0x5C && byte > 0x0D) {
+                out.pointee = byte
+                out += 1
+                continue
+            }
+            switch byte {
+            case 0x5C: out[0] = 0x5C; out[1] = 0x5C; out += 2
+            case 0x09: out[0] = 0x5C; out[1] = UInt8(ascii: "t"); out += 2
+            case 0x0A: out[0] = 0x5C; out[1] = UInt8(ascii: "n"); out += 2
+            case 0x0D: out[0] = 0x5C; out[1] = UInt8(ascii: "r"); out += 2
+            default: out.pointee = byte; out += 1
+            }
+        }
+        readableBytes = out - base
     }
 
     mutating func int(_ value: Int64?, last: Bool = false) {
         if let value {
-            writeDecimal(value)
+            decimal(value)
         } else {
-            buffer.writeStaticString("\\N")
+            null()
         }
-        buffer.writeInteger(last ? UInt8(0x0A) : UInt8(0x09))
+        end(last)
     }
 
     mutating func bool(_ value: Bool, last: Bool = false) {
-        buffer.writeInteger(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
-        buffer.writeInteger(last ? UInt8(0x0A) : UInt8(0x09))
+        byte(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+        end(last)
     }
 
-    /// Decimal digits without going through String.
-    private mutating func writeDecimal(_ value: Int64) {
-        if value == 0 {
-            buffer.writeInteger(UInt8(ascii: "0"))
-            return
-        }
+    /// Decimal digits written in place, without going through String.
+    private mutating func decimal(_ value: Int64) {
+        reserve(20)
         var magnitude = value.magnitude
-        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while magnitude > 0 {
-                raw[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { buffer.writeInteger(raw[index]) }
+        if value < 0 {
+            base[readableBytes] = UInt8(ascii: "-")
+            readableBytes += 1
         }
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var index = readableBytes + digits - 1
+        repeat {
+            base[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+            index -= 1
+        } while magnitude > 0
+        readableBytes += digits
     }
 }

@@ -3,10 +3,26 @@ import LedgerCore
 import LedgerStore
 import PostgresNIO
 
-/// Ingest of one file: records stream through `COPY ... FROM STDIN` into a temporary staging
-/// table, then a few set-based statements merge them into the ledger under BILLING.md's
-/// forward-only rule, with the rollups, conflicts, rejects and manifest row, all in the
-/// file's one transaction.
+/// Ingest of one file, in the file's one transaction, by one of two paths:
+///
+/// - **Fast path** (files of at least `fastPathMinimumBytes`): under a savepoint, the records
+///   stream with `COPY deliveries ... FROM STDIN` straight into the ledger table, on the
+///   optimistic assumption that every message is new (the nightly case). Then every record is
+///   an insert, so the file's rollup delta is just the aggregate of its records: it is summed
+///   in Swift while streaming (with `RollupKey`/`RollupTotals`, the model the staging merge's
+///   SQL mirrors), copied into the session's `ingest_deltas` and applied by the same statements
+///   as the staging path (touched days, then rollups, in key order). Rejects, summaries and the
+///   manifest row are written as on the staging path, so counts and rows are the same.
+/// - **Staging path** (smaller files, and the fallback): the records stream into a temporary
+///   staging table, then a few set-based statements merge them under BILLING.md's forward-only
+///   rule, with the rollups, conflicts, rejects and manifest row.
+///
+/// The fast path gives up, rolls back to its savepoint and has the file fed a second time into
+/// the staging path (the sink protocol allows it) when the server reports a unique violation
+/// (23505: a message already in the ledger, being inserted by another open transaction that
+/// then commits, or repeated within the file), a deadlock (40P01) or a serialization failure
+/// (40001). Only then: any other error fails the file as before. Small files skip it because
+/// for them both paths are a handful of statements, while a fallback reads the file twice.
 ///
 /// Concurrency (several `sendledger ingest` processes on different files): row-level conflict
 /// handling, not advisory locks. New keys go in with `INSERT ... ON CONFLICT DO NOTHING`, which
@@ -19,6 +35,17 @@ import PostgresNIO
 /// still report a deadlock, the merge is retried from a savepoint. Why not advisory locks: a
 /// lock per file or account serializes exactly the work that parallel ingest should spread
 /// out (files of one vendor span every account), and one per message exhausts the lock table.
+///
+/// Why the fast path is safe alongside: its `COPY` inserts keys in file order, not key order,
+/// but it only inserts. A key another open transaction has inserted makes the COPY wait on the
+/// unique index for that transaction's end: a commit turns it into a unique violation (the
+/// fallback, which then sees the committed row), a rollback lets it go on. Two COPYs (or a COPY
+/// and a staging insert) that wait on each other's keys are a deadlock the server detects and
+/// breaks by failing one statement: a fast path falls back, a staging merge retries; neither
+/// fails the file. Nothing is decided against a stored row on this path (there is none), and
+/// the rollup rows are upserted (`+ excluded`) in key order after the COPY, exactly as the
+/// staging path does, so the deltas of concurrent files add up. Rolling back to the savepoint
+/// releases every row the COPY inserted and every lock it took.
 extension PostgresLedger {
     public func isIngested(sha256: String) throws -> Bool {
         try !query("SELECT 1 FROM ingested_files WHERE sha256 = $1", [.text(sha256)]).isEmpty
@@ -38,15 +65,20 @@ extension PostgresLedger {
             guard let row = inserted.first else { return .alreadyIngested }
             let fileID = try RowReader(row).int(0)
             try prepareStaging()
-            let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID)
-            do {
-                try body(sink)
-                try sink.merge()
-            } catch {
-                sink.abandon()
-                throw error
+            let counts: FileIngestCounts
+            if file.size >= fastPathMinimumBytes, let direct = try ingestDirect(file, fileID: fileID, body) {
+                counts = direct
+            } else {
+                let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID, direct: false)
+                do {
+                    try body(sink)
+                    try sink.merge()
+                } catch {
+                    sink.abandon()
+                    throw error
+                }
+                counts = sink.counts
             }
-            let counts = sink.counts
             try unlockedQuery("""
                 UPDATE ingested_files SET rows = $1, inserted = $2, updated = $3, unchanged = $4, stale = $5,
                     conflicts = $6, rejected = $7 WHERE id = $8
@@ -55,6 +87,31 @@ extension PostgresLedger {
                       .int(Int64(counts.rejected)), .int(fileID)])
             return .ingested(counts)
         }
+    }
+
+    /// The fast path (see the type's comment): the file's counts, or nil when it rolled back to
+    /// its savepoint and the file must go through the staging path.
+    private func ingestDirect(_ file: IngestedFile, fileID: Int64, _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestCounts? {
+        try unlockedQuery("SAVEPOINT fast_ingest")
+        let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID, direct: true)
+        do {
+            try body(sink)
+            try sink.merge()
+        } catch {
+            sink.abandon()
+            guard let reason = sink.fallbackReason else { throw error }
+            try unlockedQuery("ROLLBACK TO SAVEPOINT fast_ingest")
+            pathCounts.withLockedValue {
+                $0.fellBack += 1
+                $0.lastFallbackReason = reason
+            }
+            logger.info("ingest fast path rolled back: the file goes through the staging merge",
+                        metadata: ["file.path": "\(file.path)", "reason": "\(reason)"])
+            return nil
+        }
+        try unlockedQuery("RELEASE SAVEPOINT fast_ingest")
+        pathCounts.withLockedValue { $0.direct += 1 }
+        return sink.counts
     }
 
     /// Creates the session's temporary tables (once per connection, outside a transaction so
@@ -117,31 +174,54 @@ extension PostgresLedger {
 
 /// Encodes records into the COPY stream as they come, then merges them at the end of the file.
 ///
-/// `upsert` cannot know a record's fate before the merge: it returns `.insert` provisionally
-/// (the file's counts and conflicts are exact once the file is merged; callers here use those).
+/// Staging (`direct` false): `upsert` cannot know a record's fate before the merge: it returns
+/// `.insert` provisionally (the file's counts and conflicts are exact once the file is merged;
+/// callers here use those). Direct (the fast path): records go straight into `deliveries`, each
+/// one an insert or the file falls back; their rollup deltas are summed here as they pass.
 /// Reading `conflicts` ends the file's COPY and runs the merge, since the ingestor reads them
 /// as the body's last act.
 final class PostgresIngestSink: FileIngestSink {
     let ledger: PostgresLedger
     let file: IngestedFile
     let fileID: Int64
+    /// The fast path: COPY into `deliveries`, rollup deltas summed in Swift.
+    let direct: Bool
     var counts = FileIngestCounts()
     private var foundConflicts: [StatusConflict] = []
     private var copy: CopyStream?
-    private var encoder = CopyTextEncoder()
-    private var rejectEncoder = CopyTextEncoder()
+    /// The records' COPY text, the count and (direct) the rollup deltas: one struct, changed in
+    /// place once per record.
+    private var rows: RecordRows
+    private var rejectEncoder = CopyTextEncoder(capacity: 4096)
     private var rejectStream: CopyStream?
-    private var staged: Int64 = 0
-    private var dayTexts: [Int: String] = [:]
+    private var staged: Int64 { rows.staged }
     private var merged = false
     private var mergeError: (any Error)?
     /// Summary rows wait for the end of the records' COPY (one operation at a time per connection).
     private var summaries: [VendorSummaryRow] = []
+    /// The server's own error when a statement or COPY of this sink failed (for `fallbackReason`).
+    private var serverFailure: (any Error)?
 
-    init(ledger: PostgresLedger, file: IngestedFile, fileID: Int64) {
+    init(ledger: PostgresLedger, file: IngestedFile, fileID: Int64, direct: Bool) {
         self.ledger = ledger
         self.file = file
         self.fileID = fileID
+        self.direct = direct
+        rows = RecordRows(direct: direct, fileID: fileID)
+    }
+
+    /// Why a failed fast path should fall back to the staging merge (nil: the failure is the
+    /// file's, or this is not the fast path).
+    var fallbackReason: String? {
+        guard direct else { return nil }
+        if rows.deltas.overflow { return "rollup delta out of range" }
+        guard let serverFailure, let state = PostgresLedger.sqlState(of: serverFailure) else { return nil }
+        switch state {
+        case "23505": return "unique violation (a message already stored, or repeated in the file)"
+        case "40P01": return "deadlock"
+        case "40001": return "serialization failure"
+        default: return nil
+        }
     }
 
     var conflicts: [StatusConflict] {
@@ -154,39 +234,14 @@ final class PostgresIngestSink: FileIngestSink {
     func upsert(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate {
         precondition(!merged, "record after the file was merged")
         if copy == nil {
-            copy = CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
-                              executor: ledger.executor, logger: ledger.logger)
+            copy = direct
+                ? CopyStream(connection: ledger.connection, table: "deliveries", columns: PostgresLedger.recordColumns + ["source_file_id", "source_row"],
+                             executor: ledger.executor, logger: ledger.logger)
+                : CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
+                             executor: ledger.executor, logger: ledger.logger)
         }
-        staged += 1
-        encoder.int(staged)
-        encoder.text(record.vendor)
-        encoder.text(record.messageID)
-        encoder.text(record.account)
-        let dayNumber = localDay.daysSinceEpoch
-        if let text = dayTexts[dayNumber] {
-            encoder.text(text)
-        } else {
-            let text = localDay.description
-            dayTexts[dayNumber] = text
-            encoder.text(text)
-        }
-        encoder.text(record.batchID)
-        encoder.int(record.sentAt.secondsSinceEpoch)
-        encoder.int(record.completedAt?.secondsSinceEpoch)
-        encoder.text(record.channel.description)
-        encoder.text(record.status.rawValue)
-        encoder.bool(record.refundable)
-        encoder.text(record.reasonCode)
-        encoder.text(record.reasonText)
-        encoder.int(record.units)
-        encoder.text(record.category)
-        encoder.text(record.sender)
-        encoder.text(record.recipient)
-        encoder.text(record.recipientHash)
-        encoder.text(record.fallbackOf)
-        encoder.int(record.vendorCost?.micros)
-        encoder.int(Int64(record.source.row), last: true)
-        if encoder.buffer.readableBytes >= CopyStream.chunkBytes { try flush() }
+        rows.add(record, localDay: localDay)
+        if rows.encoder.readableBytes >= CopyStream.chunkBytes { try flush() }
         return .insert
     }
 
@@ -212,13 +267,13 @@ final class PostgresIngestSink: FileIngestSink {
     }
 
     private func flush() throws {
-        guard encoder.buffer.readableBytes > 0, let copy else { return }
+        guard rows.encoder.readableBytes > 0, let copy else { return }
         do {
-            try copy.send(encoder.buffer)
+            try copy.send(rows.encoder.chunk())
         } catch {
+            if serverFailure == nil { serverFailure = error }
             throw ledger.wrap(error, context: file.path)
         }
-        encoder = CopyTextEncoder()
     }
 
     /// A body that threw: stop the COPY so the connection can roll back.
@@ -235,7 +290,9 @@ final class PostgresIngestSink: FileIngestSink {
         do {
             try copyAndMerge()
         } catch {
-            let wrapped = ledger.wrap((error as? MergeFailure)?.underlying ?? error, context: file.path)
+            let underlying = (error as? MergeFailure)?.underlying ?? error
+            if serverFailure == nil { serverFailure = underlying }
+            let wrapped = ledger.wrap(underlying, context: file.path)
             mergeError = wrapped
             throw wrapped
         }
@@ -246,20 +303,23 @@ final class PostgresIngestSink: FileIngestSink {
             try flush()
             try copy.finish()
         }
-        if rejectEncoder.buffer.readableBytes > 0 {
+        if rejectEncoder.readableBytes > 0 {
             let stream = CopyStream(connection: ledger.connection, table: "rejects",
                                     columns: ["file_sha256", "path", "row", "field", "value", "reason"],
                                     executor: ledger.executor, logger: ledger.logger)
             rejectStream = stream
-            try stream.send(rejectEncoder.buffer)
+            try stream.send(rejectEncoder.chunk())
             try stream.finish()
-            rejectEncoder = CopyTextEncoder()
         }
         if !summaries.isEmpty {
             try writeSummaries(summaries)
             summaries = []
         }
         guard staged > 0 else { return }
+        if direct {
+            try applyDirectDeltas()
+            return
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -282,6 +342,49 @@ final class PostgresIngestSink: FileIngestSink {
     }
 
     struct MergeFailure: Error { let underlying: any Error }
+
+    /// The fast path cannot account for the file (a rollup delta out of range): fall back.
+    struct DeltaOutOfRange: Error, CustomStringConvertible {
+        var description: String { "a daily rollup delta is out of range" }
+    }
+
+    /// The fast path's end: every record was inserted, so the rollups move by the file's
+    /// aggregate, copied into `ingest_deltas` and applied by the staging path's statements.
+    private func applyDirectDeltas() throws {
+        if rows.deltas.overflow { throw DeltaOutOfRange() }
+        let stream = CopyStream(connection: ledger.connection, table: "ingest_deltas",
+                                columns: ["account", "local_day", "vendor", "channel", "category", "status", "refundable",
+                                          "is_fallback", "messages", "units", "call_minutes", "vendor_cost", "cost_unknown"],
+                                executor: ledger.executor, logger: ledger.logger)
+        var text = CopyTextEncoder()
+        do {
+            for (key, totals) in zip(rows.deltas.keys, rows.deltas.totals) {
+                text.text(key.account)
+                text.text(key.day.description)
+                text.text(key.vendor)
+                text.channel(key.channel)
+                text.text(key.category)
+                text.text(key.status.rawValue)
+                text.bool(key.refundable)
+                text.bool(key.isFallback)
+                text.int(totals.messages)
+                text.int(totals.units)
+                text.int(totals.callMinutes)
+                text.int(totals.vendorCost)
+                text.int(totals.costUnknown, last: true)
+                if text.readableBytes >= CopyStream.chunkBytes { try stream.send(text.chunk()) }
+            }
+            if text.readableBytes > 0 { try stream.send(text.chunk()) }
+            try stream.finish()
+        } catch {
+            stream.cancel()
+            throw MergeFailure(underlying: error)
+        }
+        // Every delta adds at least one message to its row, so none can reach zero here.
+        try applyRollups(removingZeros: false)
+        counts.rows += Int(staged)
+        counts.inserted += Int(staged)
+    }
 
     /// Runs a merge statement keeping the server's error for the retry decision.
     @discardableResult
@@ -423,7 +526,7 @@ final class PostgresIngestSink: FileIngestSink {
     }
 
     /// Adds the file's net rollup deltas; rows that reach zero are removed, as in SQLite.
-    private func applyRollups() throws {
+    private func applyRollups(removingZeros: Bool = true) throws {
         let key = "account, local_day, vendor, channel, category, status, refundable, is_fallback"
         let net = """
             SELECT \(key), sum(messages) AS messages, sum(units) AS units, sum(call_minutes) AS call_minutes,
@@ -446,11 +549,188 @@ final class PostgresIngestSink: FileIngestSink {
                 cost_unknown = daily_rollups.cost_unknown + excluded.cost_unknown
             """)
         // Only rows this file changed can have reached zero, and this transaction holds their locks.
+        guard removingZeros else { return }
         try run("""
             DELETE FROM daily_rollups r USING (\(net)) n
             WHERE (r.account, r.local_day, r.vendor, r.channel, r.category, r.status, r.refundable, r.is_fallback)
                 = (n.account, n.local_day, n.vendor, n.channel, n.category, n.status, n.refundable, n.is_fallback)
               AND r.messages = 0 AND r.units = 0 AND r.call_minutes = 0 AND r.vendor_cost = 0 AND r.cost_unknown = 0
             """)
+    }
+}
+
+/// The records' side of a sink, kept in one struct so that a record is encoded (and, on the
+/// fast path, its rollup delta added) with one in-place access instead of one per field.
+struct RecordRows {
+    let direct: Bool
+    let fileID: Int64
+    var encoder = CopyTextEncoder()
+    var staged: Int64 = 0
+    var dayTexts: [Int: String] = [:]
+    /// Direct: the file's rollup deltas (every record an insert).
+    var deltas = DeltaTable()
+
+    init(direct: Bool, fileID: Int64) {
+        self.direct = direct
+        self.fileID = fileID
+    }
+
+    mutating func add(_ record: DeliveryRecord, localDay: LocalDate) {
+        staged += 1
+        if !direct { encoder.int(staged) }
+        encoder.text(record.vendor)
+        encoder.text(record.messageID)
+        encoder.text(record.account)
+        let dayNumber = localDay.daysSinceEpoch
+        if let text = dayTexts[dayNumber] {
+            encoder.text(text)
+        } else {
+            let text = localDay.description
+            dayTexts[dayNumber] = text
+            encoder.text(text)
+        }
+        encoder.text(record.batchID)
+        encoder.int(record.sentAt.secondsSinceEpoch)
+        encoder.int(record.completedAt?.secondsSinceEpoch)
+        encoder.channel(record.channel)
+        encoder.text(record.status.rawValue)
+        encoder.bool(record.refundable)
+        encoder.text(record.reasonCode)
+        encoder.text(record.reasonText)
+        encoder.int(record.units)
+        encoder.text(record.category)
+        encoder.text(record.sender)
+        encoder.text(record.recipient)
+        encoder.text(record.recipientHash)
+        encoder.text(record.fallbackOf)
+        encoder.int(record.vendorCost?.micros)
+        if direct {
+            encoder.int(fileID)
+            deltas.add(record, day: localDay)
+        }
+        encoder.int(Int64(record.source.row), last: true)
+    }
+}
+
+/// A file's rollup deltas by `RollupKey`, as `RollupKey(record:day:)` and
+/// `RollupTotals(record:)` define a record's row and contribution (the staging merge's SQL
+/// computes the same). An open-addressing table over a cheap hash of the key's fields, compared
+/// field by field with the record: no `RollupKey` (and no String copies) per record, only per
+/// new key.
+struct DeltaTable {
+    private(set) var keys: [RollupKey] = []
+    private(set) var totals: [DeltaTotals] = []
+    private var hashes: [UInt64] = []
+    /// Index into `keys` + 1; 0 is empty. The count is a power of two.
+    private var slots = [Int32](repeating: 0, count: 1024)
+    /// A sum left Int64's range.
+    private(set) var overflow = false
+
+    mutating func add(_ record: DeliveryRecord, day: LocalDate) {
+        let hash = Self.hash(record, day: day)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(slots[slot]) - 1
+            if entry < 0 { break }
+            if hashes[entry] == hash && Self.matches(keys[entry], record, day: day) {
+                if !totals[entry].add(RollupTotals(record: record)) { overflow = true }
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        keys.append(RollupKey(record: record, day: day))
+        hashes.append(hash)
+        var sum = DeltaTotals()
+        if !sum.add(RollupTotals(record: record)) { overflow = true }
+        totals.append(sum)
+        slots[slot] = Int32(keys.count)
+        if keys.count * 2 > slots.count { rehash() }
+    }
+
+    private mutating func rehash() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (index, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(index + 1)
+        }
+    }
+
+    private static func matches(_ key: RollupKey, _ record: DeliveryRecord, day: LocalDate) -> Bool {
+        key.day == day && key.status == record.status && key.refundable == record.refundable
+            && key.isFallback == (record.fallbackOf != nil) && key.channel == record.channel
+            && key.account == record.account && key.vendor == record.vendor && key.category == (record.category ?? "")
+    }
+
+    /// A multiply-xorshift hash over the key's fields, eight bytes at a time (a category of
+    /// nil hashes as "", as the key stores it). No closures that capture the running value:
+    /// this runs once per record.
+    private static func hash(_ record: DeliveryRecord, day: LocalDate) -> UInt64 {
+        var hash: UInt64 = 0xcbf29ce484222325
+        hash = mix(hash, record.account)
+        hash = mix(hash, record.vendor)
+        hash = mix(hash, record.category ?? "")
+        hash = mix(hash, record.channel.base.rawValue)
+        hash = mix(hash, record.channel.subtype ?? "")
+        hash = mix(hash, record.status.rawValue)
+        hash = mix(hash, UInt64(bitPattern: Int64(day.daysSinceEpoch)) << 2
+                    | (record.refundable ? 2 : 0) | (record.fallbackOf != nil ? 1 : 0))
+        return hash ^ (hash >> 29)
+    }
+
+    @inline(__always)
+    private static func mix(_ hash: UInt64, _ value: UInt64) -> UInt64 {
+        let mixed = (hash ^ value) &* 0x9E3779B97F4A7C15
+        return mixed ^ (mixed >> 32)
+    }
+
+    private static func mix(_ hash: UInt64, _ text: String) -> UInt64 {
+        if let mixed = text.utf8.withContiguousStorageIfAvailable({ mix(hash, UnsafeRawBufferPointer($0)) }) { return mixed }
+        return Array(text.utf8).withUnsafeBytes { mix(hash, $0) }
+    }
+
+    private static func mix(_ hash: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash = hash
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            hash = mix(hash, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
+        }
+        var tail: UInt64 = UInt64(bytes.count) << 56
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(bytes[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        return mix(hash, tail)
+    }
+}
+
+/// The additive measures of one rollup delta, summed with overflow checks (the staging merge's
+/// SQL fails on a bigint overflow; the fast path falls back to it rather than wrap).
+struct DeltaTotals {
+    var messages: Int64 = 0
+    var units: Int64 = 0
+    var callMinutes: Int64 = 0
+    var vendorCost: Int64 = 0
+    var costUnknown: Int64 = 0
+
+    /// False when a sum overflowed.
+    mutating func add(_ totals: RollupTotals) -> Bool {
+        var ok = true
+        func sum(_ a: inout Int64, _ b: Int64) {
+            let (value, overflow) = a.addingReportingOverflow(b)
+            a = value
+            if overflow { ok = false }
+        }
+        sum(&messages, totals.messages)
+        sum(&units, totals.units)
+        sum(&callMinutes, totals.callMinutes)
+        sum(&vendorCost, totals.vendorCost.micros)
+        sum(&costUnknown, totals.costUnknown)
+        return ok
     }
 }

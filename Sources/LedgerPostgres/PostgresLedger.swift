@@ -30,13 +30,31 @@ public final class PostgresLedger: BillingStore, @unchecked Sendable {
     let logger: Logger
     /// The URL without its password, for messages.
     public let location: String
+    /// Files of at least this many bytes try the ingest fast path (`COPY` straight into the
+    /// ledger, see PostgresLedger+Ingest.swift); smaller ones go through the staging merge.
+    public let fastPathMinimumBytes: Int64
+    public static let defaultFastPathMinimumBytes: Int64 = 256 << 10
+    let pathCounts = NIOLockedValueBox(IngestPaths())
+
+    /// How this connection's files went in, for tests and logs.
+    public struct IngestPaths: Hashable, Sendable {
+        /// Files that took the fast path and kept it.
+        public var direct = 0
+        /// Files whose fast path rolled back to the staging merge.
+        public var fellBack = 0
+        /// Why the latest of those fell back.
+        public var lastFallbackReason: String?
+    }
+
+    public var ingestPaths: IngestPaths { pathCounts.withLockedValue { $0 } }
 
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database[?sslmode=disable]`) and
     /// brings the schema up to date.
-    public init(url: String, logger: Logger) throws {
+    public init(url: String, logger: Logger, fastPathMinimumBytes: Int64 = PostgresLedger.defaultFastPathMinimumBytes) throws {
         let target = try PostgresURL(url)
         location = target.redacted
         self.logger = logger
+        self.fastPathMinimumBytes = fastPathMinimumBytes
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         executor = ThreadTaskExecutor(name: "sendledger-postgres-copy")
         let configuration = PostgresConnection.Configuration(

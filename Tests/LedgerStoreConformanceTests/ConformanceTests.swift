@@ -4,7 +4,7 @@ import LedgerStore
 import Testing
 
 /// The stores present: SQLite always, PostgreSQL when the tests have a server.
-let storeKinds: [StoreKind] = TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres]
+let storeKinds: [StoreKind] = TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres, .postgresFast]
 
 @Suite("Store conformance: the same behaviour from every LedgerStore")
 struct ConformanceTests {
@@ -288,7 +288,11 @@ struct ConformanceTests {
 
     @Test("SQLite and PostgreSQL hold the same ledger for the same input", .enabled(if: TestPostgres.url != nil, Comment(rawValue: TestPostgres.skipMessage)))
     func sameDump() throws {
-        let sqlite = try StoreUnderTest(.sqlite), postgres = try StoreUnderTest(.postgres)
+        for kind in [StoreKind.postgres, .postgresFast] { try sameDump(kind) }
+    }
+
+    private func sameDump(_ kind: StoreKind) throws {
+        let sqlite = try StoreUnderTest(.sqlite), postgres = try StoreUnderTest(kind)
         var files: [TestFile] = []
         // Enough rows for several COPY chunks, with repeats, conflicts and rejects across files.
         let statuses: [DeliveryStatus] = [.scheduled, .pending, .delivered, .failed, .excluded, .cancelled]
@@ -316,7 +320,7 @@ struct ConformanceTests {
         if sqliteDump != postgresDump {
             let a = sqliteDump.split(separator: "\n"), b = postgresDump.split(separator: "\n")
             let first = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }
-            Issue.record("dumps differ (\(a.count) vs \(b.count) lines); first difference at line \(first?.offset ?? -1):\n\(first?.element.0 ?? "")\n\(first?.element.1 ?? "")")
+            Issue.record("\(kind): dumps differ (\(a.count) vs \(b.count) lines); first difference at line \(first?.offset ?? -1):\n\(first?.element.0 ?? "")\n\(first?.element.1 ?? "")")
         }
         for account in ["acct-0", "acct-3"] {
             #expect(try sqlite.store.touchedDays(account: account) == (try postgres.store.touchedDays(account: account)))

@@ -6,9 +6,11 @@ import Logging
 import NIOPosix
 import PostgresNIO
 
-/// The stores every conformance check runs against.
+/// The stores every conformance check runs against. `postgres` takes its default paths (the
+/// small test files go through the staging merge); `postgresFast` tries the ingest fast path
+/// (COPY straight into the ledger) for every file, falling back where a file meets the ledger.
 enum StoreKind: String, CaseIterable, CustomStringConvertible {
-    case sqlite, postgres
+    case sqlite, postgres, postgresFast
     var description: String { rawValue }
 }
 
@@ -18,16 +20,19 @@ final class StoreUnderTest {
     let kind: StoreKind
     private let cleanup: () -> Void
 
-    init(_ kind: StoreKind) throws {
+    /// `fastPathMinimumBytes` overrides the PostgreSQL kinds' own (Int64.max: staging merge only).
+    init(_ kind: StoreKind, fastPathMinimumBytes: Int64? = nil) throws {
         self.kind = kind
         switch kind {
         case .sqlite:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sendledger-conformance-\(UUID().uuidString)")
             store = try SQLiteLedger(path: folder.appendingPathComponent("ledger.db").path, logger: quietLogger)
             cleanup = { try? FileManager.default.removeItem(at: folder) }
-        case .postgres:
+        case .postgres, .postgresFast:
             let database = try TestPostgres.freshDatabase()
-            store = try PostgresLedger(url: database.url, logger: quietLogger)
+            store = try PostgresLedger(url: database.url, logger: quietLogger,
+                                       fastPathMinimumBytes: fastPathMinimumBytes
+                                           ?? (kind == .postgresFast ? 0 : PostgresLedger.defaultFastPathMinimumBytes))
             cleanup = database.drop
         }
     }
