@@ -95,6 +95,7 @@ public final class Ingestor {
                 rejects.removeAll()
                 let source = PipelinedRecordSource(try format.makeSource(try ByteSources.open(path: path), context))
                 var rows = 0
+                var nextProgress = 0x4000
                 // Summary rows go to the store in batches, in this transaction.
                 var summaries: [VendorSummaryRow] = []
                 // Local days, purge checks, rollup keys and the values to bind are worked out on
@@ -140,10 +141,17 @@ public final class Ingestor {
                     preparer.begin(capacity: 1024)
                     return batch
                 }) { batch in
-                    for entry in batch.order {
-                        rows += 1
+                    let order = batch.order
+                    var position = 0
+                    while position < order.count {
+                        let entry = order[position]
                         if entry >= 0 {
-                            try sink.upsert(batch.records, at: Int(entry))
+                            // A run of records (consecutive in the batch) goes to the store at once.
+                            var end = position + 1
+                            while end < order.count && order[end] == order[end - 1] + 1 { end += 1 }
+                            try sink.upsert(batch.records, in: Int(entry)..<Int(order[end - 1]) + 1)
+                            rows += end - position
+                            position = end
                         } else {
                             switch batch.others[Int(-entry - 1)] {
                             case .summary(let summary):
@@ -156,11 +164,14 @@ public final class Ingestor {
                                 try sink.reject(row)
                                 if rejects.count < rejectsKeptInReport { rejects.append(row) }
                             }
+                            rows += 1
+                            position += 1
                         }
-                        if rows & 0x3FF == 0 {
-                            if shouldStop?() == true { throw IngestInterrupted(path: path, row: rows) }
-                            if rows & 0x3FFF == 0 { progress?(source.bytesRead, rows) }
-                        }
+                    }
+                    if shouldStop?() == true { throw IngestInterrupted(path: path, row: rows) }
+                    if rows >= nextProgress {
+                        progress?(source.bytesRead, rows)
+                        nextProgress = rows + 0x4000
                     }
                 }
                 if !summaries.isEmpty { try sink.saveSummary(summaries) }

@@ -27,7 +27,11 @@ final class CopyStream: @unchecked Sendable {
     init(connection: PostgresConnection, table: String, columns: [String], executor: ThreadTaskExecutor, logger: Logger) {
         let (chunks, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         self.continuation = continuation
-        let slots = DispatchSemaphore(value: Self.maximumInFlight)
+        // Made with 0 and signalled up to the limit: libdispatch traps when a semaphore is freed
+        // below the value it was created with, which a COPY that failed early (the fast path
+        // meeting a stored message) leaves it at, its taken slots never given back.
+        let slots = DispatchSemaphore(value: 0)
+        for _ in 0..<Self.maximumInFlight { slots.signal() }
         self.slots = slots
         let finished = self.finished, result = self.result, ended = self.ended
         Task(executorPreference: executor) {

@@ -103,6 +103,9 @@ public protocol FileIngestSink: AnyObject {
     /// store may bind the batch's laid-out values instead.
     @discardableResult
     func upsert(_ batch: PreparedRecords, at index: Int) throws -> StatusUpdate
+    /// Upserts records `range` of a batch, in order: the same as `upsert(_:at:)` for each,
+    /// which is the default; a store may write several records per statement.
+    func upsert(_ batch: PreparedRecords, in range: Range<Int>) throws
     /// A row that could not be mapped: kept as evidence, never in the ledger.
     func reject(_ row: RejectedRow) throws
     /// A record whose status conflicts with the stored final status (reported, not applied).
@@ -119,6 +122,10 @@ extension FileIngestSink {
     @discardableResult
     public func upsert(_ batch: PreparedRecords, at index: Int) throws -> StatusUpdate {
         try upsert(batch.records[index], localDay: batch.days[index])
+    }
+
+    public func upsert(_ batch: PreparedRecords, in range: Range<Int>) throws {
+        for index in range { try upsert(batch, at: index) }
     }
 
     public func saveSummary(_ rows: [VendorSummaryRow]) throws {

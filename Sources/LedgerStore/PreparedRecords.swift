@@ -10,7 +10,7 @@ import LedgerCore
 public struct PreparedRecords: Sendable {
     /// The text columns laid out per record, in this order (nil is a null).
     public enum TextColumn: Int, CaseIterable, Sendable {
-        case vendor, messageID, account, localDay, batchID, channel, status, reasonCode, reasonText, category,
+        case vendor, messageID, account, batchID, channel, status, reasonCode, reasonText, category,
              sender, recipient, recipientHash, fallbackOf
     }
 
@@ -50,11 +50,10 @@ public struct PreparedRecords: Sendable {
         return (Int(spans[at]), Int(spans[at + 1]))
     }
 
-    mutating func append(_ record: DeliveryRecord, day: LocalDate, dayText: String, slot: Int32) {
+    mutating func append(_ record: DeliveryRecord, day: LocalDate, slot: Int32) {
         add(record.vendor)
         add(record.messageID)
         add(record.account)
-        add(dayText)
         add(record.batchID)
         add(record.channel.base.rawValue, subtype: record.channel.subtype)
         add(record.status.rawValue)
@@ -97,11 +96,10 @@ public struct SlotNumbering: Hashable, Sendable {
 }
 
 /// Prepares batches of one file's records on the reading thread. One per file read: its slot
-/// numbers and day texts are its own.
+/// numbers are its own.
 public final class RecordPreparer: @unchecked Sendable {
     // @unchecked: used by one thread at a time (the reader, while it reads the file).
     private var slots: [RollupKey: Int32] = [:]
-    private var dayTexts: [Int: String] = [:]
     private var pending: PreparedRecords?
     private var window = 0
     private var recordsInWindow = 0
@@ -135,15 +133,7 @@ public final class RecordPreparer: @unchecked Sendable {
             slots[key] = slot
             pending!.addNewKey(key)
         }
-        let number = day.daysSinceEpoch
-        let text: String
-        if let cached = dayTexts[number] {
-            text = cached
-        } else {
-            text = day.description
-            dayTexts[number] = text
-        }
-        pending!.append(record, day: day, dayText: text, slot: slot)
+        pending!.append(record, day: day, slot: slot)
         recordsInWindow += 1
     }
 

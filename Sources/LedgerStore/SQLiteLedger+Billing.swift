@@ -216,7 +216,7 @@ extension SQLiteLedger: BillingStore {
         var totals: [RollupKey: RollupTotals] = [:]
         // Served by the partial index deliveries_pending: only PENDING rows are read.
         try eachRecord(where: "account = ? AND local_day = ? AND status = 'PENDING' AND sent_at <= ?",
-                       [account, day.description, String(cutoff.secondsSinceEpoch)]) { record, localDay in
+                       [account, String(day.daysSinceEpoch), String(cutoff.secondsSinceEpoch)]) { record, localDay in
             totals[RollupKey(record: record, day: localDay), default: RollupTotals()] += RollupTotals(record: record)
         }
         return totals.sorted { $0.key < $1.key }.map { DailyRollup(key: $0.key, totals: $0.value) }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 extension SQLiteLedger {
@@ -8,7 +9,8 @@ extension SQLiteLedger {
         try read { db in
             var lines: [String] = []
             let queries = [
-                ("deliveries", "SELECT \(SQLiteIngestSink.columns) FROM deliveries ORDER BY vendor, message_id"),
+                // The day as text, as every other store dumps it.
+                ("deliveries", "SELECT \(SQLiteIngestSink.columns.replacingOccurrences(of: "local_day", with: "date(local_day * 86400, 'unixepoch')")) FROM deliveries ORDER BY vendor, message_id"),
                 ("daily_rollups", "SELECT * FROM daily_rollups ORDER BY account, local_day, vendor, channel, category, status, refundable, is_fallback"),
                 ("ingested_files", "SELECT sha256, path, size, vendor, rows, inserted, updated, unchanged, stale, conflicts, rejected FROM ingested_files ORDER BY sha256"),
                 ("rejects", "SELECT * FROM rejects ORDER BY file_sha256, row, field"),

@@ -56,13 +56,13 @@ final class SQLiteIngestSink: FileIngestSink {
     var counts = FileIngestCounts()
     var conflicts: [StatusConflict] = []
     private var rollupDeltas: [RollupKey: RollupTotals] = [:]
-    /// "YYYY-MM-DD" per day seen, so the hot path does not format a date per row.
-    private var dayTexts: [Int: String] = [:]
     private var insert: OpaquePointer?
     private var select: OpaquePointer?
     private var update: OpaquePointer?
     private var insertReject: OpaquePointer?
     private var rollupUpsert: OpaquePointer?
+    private var chunkInsert: OpaquePointer?
+    private var undoChunk: OpaquePointer?
 
     /// The columns written, in binding order.
     static let insertColumns = "vendor, message_id, account, local_day, batch_id, sent_at, completed_at, channel, status, refundable, reason_code, reason_text, units, category, sender, recipient, recipient_hash, fallback_of, vendor_cost, source_file_id, source_row"
@@ -82,8 +82,8 @@ final class SQLiteIngestSink: FileIngestSink {
     }
 
     func finalize() {
-        for statement in [insert, select, update, insertReject, rollupUpsert] { sqlite3_finalize(statement) }
-        insert = nil; select = nil; update = nil; insertReject = nil; rollupUpsert = nil
+        for statement in [insert, select, update, insertReject, rollupUpsert, chunkInsert, undoChunk] { sqlite3_finalize(statement) }
+        insert = nil; select = nil; update = nil; insertReject = nil; rollupUpsert = nil; chunkInsert = nil; undoChunk = nil
     }
 
     private func prepare(_ sql: String) throws -> OpaquePointer {
@@ -125,7 +125,6 @@ final class SQLiteIngestSink: FileIngestSink {
         case .vendor: 1
         case .messageID: 2
         case .account: 3
-        case .localDay: 4
         case .batchID: 5
         case .channel: 8
         case .status: 9
@@ -153,31 +152,7 @@ final class SQLiteIngestSink: FileIngestSink {
         }
         // The batch's values are bound in place (SQLITE_STATIC): they outlive the step.
         let code = batch.bytes.withUnsafeBufferPointer { bytes -> Int32 in
-            let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
-            for column in PreparedRecords.TextColumn.allCases {
-                let (offset, length) = batch.span(index, column)
-                let parameter = Self.textParameters[column.rawValue]
-                if length < 0 {
-                    sqlite3_bind_null(insert, parameter)
-                } else {
-                    sqlite3_bind_text(insert, parameter, base + offset, Int32(length), nil)
-                }
-            }
-            sqlite3_bind_int64(insert, 6, batch.records[index].sentAt.secondsSinceEpoch)
-            if let completed = batch.records[index].completedAt {
-                sqlite3_bind_int64(insert, 7, completed.secondsSinceEpoch)
-            } else {
-                sqlite3_bind_null(insert, 7)
-            }
-            sqlite3_bind_int64(insert, 10, batch.records[index].refundable ? 1 : 0)
-            sqlite3_bind_int64(insert, 13, batch.records[index].units)
-            if let cost = batch.records[index].vendorCost {
-                sqlite3_bind_int64(insert, 19, cost.micros)
-            } else {
-                sqlite3_bind_null(insert, 19)
-            }
-            sqlite3_bind_int64(insert, 20, fileID)
-            sqlite3_bind_int64(insert, 21, Int64(batch.records[index].source.row))
+            bindPrepared(batch, index, bytes, to: insert, from: 0)
             let code = sqlite3_step(insert)
             sqlite3_reset(insert)
             return code
@@ -186,6 +161,98 @@ final class SQLiteIngestSink: FileIngestSink {
         guard sqlite3_changes(connection) == 1 else {
             return try upsertKnown(batch.records[index], localDay: batch.days[index])
         }
+        countInserted(batch, index)
+        return .insert
+    }
+
+    /// Records per multi-row insert statement.
+    static let chunkRows = 32
+    /// Records left to write one at a time after a chunk met a stored message.
+    private var singleRowsLeft = 0
+
+    func upsert(_ batch: PreparedRecords, in range: Range<Int>) throws {
+        var start = range.lowerBound
+        if batch.slotNumbering != slotNumbering {
+            try writeSlots()
+            slotNumbering = batch.slotNumbering
+        }
+        // New messages go in `chunkRows` at a time: one statement execution (cursors opened,
+        // the program run, reset) per chunk instead of per record. When a chunk meets a stored
+        // message (fewer rows inserted than bound), its inserts are taken back and the chunk
+        // and the next few records go one at a time, through the forward-only rule.
+        while range.upperBound - start >= Self.chunkRows && singleRowsLeft == 0 {
+            if chunkInsert == nil {
+                let row = "(" + Array(repeating: "?", count: 21).joined(separator: ",") + ")"
+                chunkInsert = try prepare("INSERT INTO deliveries (\(Self.insertColumns)) VALUES "
+                    + Array(repeating: row, count: Self.chunkRows).joined(separator: ",")
+                    + " ON CONFLICT (vendor, message_id) DO NOTHING")
+            }
+            let code = batch.bytes.withUnsafeBufferPointer { bytes -> Int32 in
+                for offset in 0..<Self.chunkRows {
+                    bindPrepared(batch, start + offset, bytes, to: chunkInsert, from: Int32(offset * 21))
+                }
+                let code = sqlite3_step(chunkInsert)
+                sqlite3_reset(chunkInsert)
+                return code
+            }
+            guard code == SQLITE_DONE else { throw error(code) }
+            let inserted = Int(sqlite3_changes(connection))
+            if inserted == Self.chunkRows {
+                for index in start..<start + Self.chunkRows { countInserted(batch, index) }
+            } else {
+                if inserted > 0 {
+                    // Row ids are given in order: this chunk's rows are the `inserted` highest.
+                    if undoChunk == nil { undoChunk = try prepare("DELETE FROM deliveries WHERE id > ?") }
+                    sqlite3_bind_int64(undoChunk, 1, sqlite3_last_insert_rowid(connection) - Int64(inserted))
+                    _ = try step(undoChunk)
+                    sqlite3_reset(undoChunk)
+                }
+                for index in start..<start + Self.chunkRows { _ = try upsert(batch, at: index) }
+                singleRowsLeft = 256
+            }
+            start += Self.chunkRows
+        }
+        for index in start..<range.upperBound {
+            _ = try upsert(batch, at: index)
+            if singleRowsLeft > 0 { singleRowsLeft -= 1 }
+        }
+    }
+
+    /// Binds record `index` of a batch to parameters `first + 1 ... first + 21` (insert order).
+    @inline(__always)
+    private func bindPrepared(_ batch: PreparedRecords, _ index: Int, _ bytes: UnsafeBufferPointer<UInt8>,
+                              to statement: OpaquePointer?, from first: Int32) {
+        let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+        for column in PreparedRecords.TextColumn.allCases {
+            let (offset, length) = batch.span(index, column)
+            let parameter = first + Self.textParameters[column.rawValue]
+            if length < 0 {
+                sqlite3_bind_null(statement, parameter)
+            } else {
+                sqlite3_bind_text(statement, parameter, base + offset, Int32(length), nil)
+            }
+        }
+        sqlite3_bind_int64(statement, first + 4, Int64(batch.days[index].daysSinceEpoch))
+        sqlite3_bind_int64(statement, first + 6, batch.records[index].sentAt.secondsSinceEpoch)
+        if let completed = batch.records[index].completedAt {
+            sqlite3_bind_int64(statement, first + 7, completed.secondsSinceEpoch)
+        } else {
+            sqlite3_bind_null(statement, first + 7)
+        }
+        sqlite3_bind_int64(statement, first + 10, batch.records[index].refundable ? 1 : 0)
+        sqlite3_bind_int64(statement, first + 13, batch.records[index].units)
+        if let cost = batch.records[index].vendorCost {
+            sqlite3_bind_int64(statement, first + 19, cost.micros)
+        } else {
+            sqlite3_bind_null(statement, first + 19)
+        }
+        sqlite3_bind_int64(statement, first + 20, fileID)
+        sqlite3_bind_int64(statement, first + 21, Int64(batch.records[index].source.row))
+    }
+
+    /// Counts a record the insert added, in the ingest counts and its rollup slot.
+    @inline(__always)
+    private func countInserted(_ batch: PreparedRecords, _ index: Int) {
         counts.count(.insert)
         let slot = Int(batch.rollupSlots[index])
         if slot >= slotKeys.count {
@@ -201,7 +268,6 @@ final class SQLiteIngestSink: FileIngestSink {
         } else {
             slotTotals[slot].costUnknown += 1
         }
-        return .insert
     }
 
     /// Adds the slots' totals to the stored rollups, in key order, and empties them.
@@ -342,15 +408,7 @@ final class SQLiteIngestSink: FileIngestSink {
         bindArena(statement, 1, r.vendor)
         bindArena(statement, 2, r.messageID)
         bindArena(statement, 3, r.account)
-        let dayNumber = localDay.daysSinceEpoch
-        let dayText: String
-        if let cached = dayTexts[dayNumber] {
-            dayText = cached
-        } else {
-            dayText = localDay.description
-            dayTexts[dayNumber] = dayText
-        }
-        bindArena(statement, 4, dayText)
+        sqlite3_bind_int64(statement, 4, Int64(localDay.daysSinceEpoch))
         bindArena(statement, 5, r.batchID)
         sqlite3_bind_int64(statement, 6, r.sentAt.secondsSinceEpoch)
         if let completed = r.completedAt { sqlite3_bind_int64(statement, 7, completed.secondsSinceEpoch) } else { sqlite3_bind_null(statement, 7) }
@@ -400,9 +458,9 @@ enum DeliveryRow {
     static func decode(_ s: OpaquePointer) throws -> (DeliveryRecord, LocalDate) {
         let channelText = text(s, 7) ?? ""
         let statusText = text(s, 8) ?? ""
-        let dayText = text(s, 3) ?? ""
-        guard let channel = Channel(channelText), let status = DeliveryStatus(rawValue: statusText), let day = LocalDate(dayText) else {
-            throw StoreError(.corrupt("bad stored row: channel \(channelText), status \(statusText), day \(dayText)"))
+        let day = LocalDate(daysSinceEpoch: Int(sqlite3_column_int64(s, 3)))
+        guard let channel = Channel(channelText), let status = DeliveryStatus(rawValue: statusText) else {
+            throw StoreError(.corrupt("bad stored row: channel \(channelText), status \(statusText)"))
         }
         let record = DeliveryRecord(
             vendor: text(s, 0) ?? "", account: text(s, 2) ?? "", messageID: text(s, 1) ?? "", batchID: text(s, 4),

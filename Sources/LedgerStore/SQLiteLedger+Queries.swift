@@ -38,10 +38,11 @@ extension SQLiteLedger {
 
     public func records(account: String, days: Range<LocalDate>, _ each: (DeliveryRecord, LocalDate) throws -> Void) throws {
         try eachRecord(where: "account = ? AND local_day >= ? AND local_day < ? ORDER BY local_day, sent_at, vendor, message_id",
-                       [account, days.lowerBound.description, days.upperBound.description], each)
+                       [account, "\(days.lowerBound.daysSinceEpoch)", "\(days.upperBound.daysSinceEpoch)"], each)
     }
 
-    /// Streams matching deliveries rows without materializing them all.
+    /// Streams matching deliveries rows without materializing them all. Arguments bind as
+    /// text; compared with an integer column (local_day, sent_at) they take its affinity.
     func eachRecord(where clause: String, _ arguments: [String], _ each: (DeliveryRecord, LocalDate) throws -> Void) throws {
         try read { db in
             guard let connection = db.sqliteConnection else { throw StoreError(.cannotOpen(path)) }

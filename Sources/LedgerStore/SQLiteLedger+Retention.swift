@@ -42,7 +42,7 @@ extension SQLiteLedger: RetentionStore {
     public func detailCount(account: String, before day: LocalDate) throws -> Int {
         try read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM deliveries WHERE account = ? AND local_day < ?",
-                             arguments: [account, day.description]) ?? 0
+                             arguments: [account, day.daysSinceEpoch]) ?? 0
         }
     }
 
@@ -52,9 +52,9 @@ extension SQLiteLedger: RetentionStore {
             try db.execute(sql: """
                 DELETE FROM status_conflicts WHERE (vendor, message_id) IN
                   (SELECT vendor, message_id FROM deliveries WHERE account = ? AND local_day < ?)
-                """, arguments: [account, day.description])
+                """, arguments: [account, day.daysSinceEpoch])
             try db.execute(sql: "DELETE FROM deliveries WHERE account = ? AND local_day < ?",
-                           arguments: [account, day.description])
+                           arguments: [account, day.daysSinceEpoch])
             let deleted = db.changesCount
             // The mark only rises: a purge with an earlier cutoff never reopens purged days.
             try db.execute(sql: """

@@ -1,3 +1,4 @@
+import CSQLiteConfig
 import Foundation
 import GRDB
 import LedgerCore
@@ -15,6 +16,7 @@ public final class SQLiteLedger: LedgerStore, @unchecked Sendable {
 
     /// Opens (creating if needed) the ledger at `path` and brings its schema up to date.
     public init(path: String, busyTimeoutSeconds: Double = 10, logger: Logger) throws {
+        _ = Self.configureSQLite
         self.path = path
         self.logger = logger
         var config = Configuration()
@@ -28,7 +30,8 @@ public final class SQLiteLedger: LedgerStore, @unchecked Sendable {
             try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -16384")
+            // 8 MiB: bulk ingest measured no faster with 16 or 32 MiB on this layout.
+            try db.execute(sql: "PRAGMA cache_size = -8192")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -41,6 +44,9 @@ public final class SQLiteLedger: LedgerStore, @unchecked Sendable {
         }
     }
 
+    /// Process-wide SQLite settings, made once before the first connection opens.
+    private static let configureSQLite: Void = { _ = csqlite_disable_memory_statistics() }()
+
     /// The named, append-only migrations (never edited once shipped).
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -48,6 +54,7 @@ public final class SQLiteLedger: LedgerStore, @unchecked Sendable {
         registerBillingMigrations(&migrator)
         registerRetentionMigrations(&migrator)
         registerPreviewMigrations(&migrator)
+        registerLayoutMigrations(&migrator)
         return migrator
     }
 

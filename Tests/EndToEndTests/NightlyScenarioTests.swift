@@ -137,7 +137,7 @@ struct NightlyScenarioTests {
         transcript += "# closed statements (account, cycle, revision, checksum)\n"
         transcript += try sql(workspace, "SELECT account, cycle_start, revision, substr(checksum, 1, 12) FROM statements ORDER BY account, cycle_start")
         transcript += "# detail kept per account (first day, records), purge marks\n"
-        transcript += try sql(workspace, "SELECT account, min(local_day), count(*) FROM deliveries GROUP BY account ORDER BY account")
+        transcript += try sql(workspace, "SELECT account, date(min(local_day) * 86400, 'unixepoch'), count(*) FROM deliveries GROUP BY account ORDER BY account")
         transcript += try sql(workspace, "SELECT account, before_day FROM purge_marks ORDER BY account")
         transcript += "# rejects\n"
         transcript += try sql(workspace, "SELECT path, row, field, value, reason FROM rejects ORDER BY path, row")

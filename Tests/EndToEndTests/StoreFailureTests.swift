@@ -134,7 +134,7 @@ struct StoreFailureTests {
         let workspace = try Self.workspace()
         let variable = workspace.path("var")
         try FileManager.default.createDirectory(atPath: variable, withIntermediateDirectories: true)
-        try Self.mount(variable, options: "size=900k")
+        try Self.mount(variable, options: "size=1200k")
         defer { Self.unmount(variable) }
         try workspace.write("var/hash.key", String(repeating: "k", count: 32))
 

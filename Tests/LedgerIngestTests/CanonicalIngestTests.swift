@@ -179,3 +179,84 @@ struct RecipientPrivacyTests {
         #expect(privacy.protect("Kim@Example.com").hash == privacy.protect("kim@example.com").hash)
     }
 }
+
+/// The store with the per-record sink only: what the prepared, chunked path must equal.
+final class RecordByRecordStore: LedgerStore, @unchecked Sendable {
+    let inner: SQLiteLedger
+    init(_ inner: SQLiteLedger) { self.inner = inner }
+
+    final class Sink: FileIngestSink {
+        let inner: any FileIngestSink
+        init(_ inner: any FileIngestSink) { self.inner = inner }
+        func upsert(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate { try inner.upsert(record, localDay: localDay) }
+        func reject(_ row: RejectedRow) throws { try inner.reject(row) }
+        var conflicts: [StatusConflict] { inner.conflicts }
+        func saveSummary(_ rows: [VendorSummaryRow]) throws { try inner.saveSummary(rows) }
+    }
+
+    func isIngested(sha256: String) throws -> Bool { try inner.isIngested(sha256: sha256) }
+    func ingest(_ file: IngestedFile, _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
+        try inner.ingest(file) { sink in try body(Sink(sink)) }
+    }
+    func rollups(account: String?, days: Range<LocalDate>) throws -> [DailyRollup] { try inner.rollups(account: account, days: days) }
+    func record(vendor: String, messageID: String) throws -> DeliveryRecord? { try inner.record(vendor: vendor, messageID: messageID) }
+    func records(account: String, days: Range<LocalDate>, _ each: (DeliveryRecord, LocalDate) throws -> Void) throws {
+        try inner.records(account: account, days: days, each)
+    }
+    func ingestedFiles() throws -> [IngestedFile] { try inner.ingestedFiles() }
+    func rejects() throws -> [RejectedRow] { try inner.rejects() }
+    func counts() throws -> LedgerCounts { try inner.counts() }
+    func saveRun(_ run: RunRecord) throws { try inner.saveRun(run) }
+    func lastSuccessfulRun() throws -> RunRecord? { try inner.lastSuccessfulRun() }
+}
+
+@Suite("Chunked ingest")
+struct ChunkedIngestTests {
+    /// A first file of new messages, then one where stored messages (status changes, stale and
+    /// conflicting rows), a message repeated within the file and a bad row fall among new ones,
+    /// at every position of a 32-record chunk.
+    static func files() -> (String, String) {
+        func row(_ id: String, _ status: String, _ minute: Int, account: String = "acme") -> String {
+            let refundable = status == "FAILED" ? "true" : "false"
+            return "sendon,\(account),\(id),,2026-10-15T10:\(String(format: "%02d", minute % 60)):00+09:00,,SMS,\(status),\(refundable),,,1,,,010-1234-\(String(format: "%04d", minute)),,9.9\n"
+        }
+        var first = header
+        for index in 0..<300 { first += row("m\(index)", index % 3 == 0 ? "PENDING" : "DELIVERED", index, account: index % 2 == 0 ? "acme" : "beta") }
+        var second = header
+        for index in 0..<400 {
+            second += row("n\(index)", "DELIVERED", index)
+            if index % 37 == 5 { second += row("m\(index % 300)", index % 2 == 0 ? "FAILED" : "DELIVERED", index) }
+            if index % 53 == 7 { second += row("n\(index)", "FAILED", index) }
+            if index == 100 { second += "sendon,acme,bad,,not a time,,SMS,DELIVERED,false,,,1,,,,,\n" }
+        }
+        return (first, second)
+    }
+
+    @Test("chunks that meet stored or repeated messages give what record-by-record upserts give")
+    func sameAsRecordByRecord() throws {
+        let (first, second) = Self.files()
+        var dumps: [String] = []
+        var outcomes: [[String]] = []
+        for chunked in [true, false] {
+            let scratch = try Scratch()
+            let ledger = try scratch.ledger()
+            let store: any LedgerStore = chunked ? ledger : RecordByRecordStore(ledger)
+            let ingestor = Ingestor(store: store, zones: AccountZones(defaultZone: TimeZone(identifier: "Asia/Seoul")!),
+                                    privacy: RecipientPrivacy(key: .init(data: Data(repeating: 7, count: 32))), runID: "test",
+                                    now: { Instant(secondsSinceEpoch: 1_790_000_000) }, logger: Logger(label: "test"))
+            var outcome: [String] = []
+            for (name, text) in [("a.csv", first), ("b.csv", second)] {
+                // The same path in both folders' ledgers would differ; the name alone is kept.
+                let path = try scratch.write(name, text)
+                let report = try ingestor.ingest(path: path, format: .canonicalCSV)
+                outcome.append("\(report.outcome) conflicts \(report.conflicts.count) rejects \(report.rejects.count)")
+            }
+            outcomes.append(outcome)
+            dumps.append(try ledger.canonicalDump().replacingOccurrences(of: scratch.url.path, with: "<scratch>"))
+        }
+        #expect(outcomes[0] == outcomes[1])
+        #expect(dumps[0] == dumps[1])
+        #expect(outcomes[0][1].contains("inserted: 400"), "\(outcomes[0])")
+        #expect(outcomes[0][1].contains("updated") && !outcomes[0][1].contains("updated: 0"), "\(outcomes[0])")
+    }
+}
