@@ -459,7 +459,10 @@ enum DeliveryRow {
         let channelText = text(s, 7) ?? ""
         let statusText = text(s, 8) ?? ""
         let day = LocalDate(daysSinceEpoch: Int(sqlite3_column_int64(s, 3)))
-        guard let channel = Channel(channelText), let status = DeliveryStatus(rawValue: statusText) else {
+        // Stored channels are already in their text form: a base name alone ("SMS") is the
+        // common case, looked up without Channel's parsing (trim, split, upper-case).
+        let parsedChannel = Channel.Base(rawValue: channelText).map { Channel($0) } ?? Channel(channelText)
+        guard let channel = parsedChannel, let status = DeliveryStatus(rawValue: statusText) else {
             throw StoreError(.corrupt("bad stored row: channel \(channelText), status \(statusText)"))
         }
         let record = DeliveryRecord(
