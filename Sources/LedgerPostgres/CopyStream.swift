@@ -152,6 +152,43 @@ struct CopyTextEncoder {
         end(last)
     }
 
+    /// A value laid out in a block (`PreparedRecords.bytes`): `length` bytes at `offset`, or a
+    /// null when `length` is negative.
+    @inline(__always)
+    mutating func text(_ base: UnsafePointer<UInt8>, offset: Int, length: Int, last: Bool = false) {
+        if length >= 0 {
+            escaped(UnsafeBufferPointer(start: base + offset, count: length))
+        } else {
+            null()
+        }
+        end(last)
+    }
+
+    /// A date as `YYYY-MM-DD`, digits written in place.
+    mutating func date(_ day: LocalDate, last: Bool = false) {
+        guard (0...9999).contains(day.year) else {
+            escaped(day.description)
+            end(last)
+            return
+        }
+        reserve(10)
+        let out = base + readableBytes
+        let zero = UInt8(ascii: "0")
+        let year = day.year, month = day.month, dayOfMonth = day.day
+        out[0] = zero &+ UInt8(truncatingIfNeeded: year / 1000)
+        out[1] = zero &+ UInt8(truncatingIfNeeded: year / 100 % 10)
+        out[2] = zero &+ UInt8(truncatingIfNeeded: year / 10 % 10)
+        out[3] = zero &+ UInt8(truncatingIfNeeded: year % 10)
+        out[4] = UInt8(ascii: "-")
+        out[5] = zero &+ UInt8(truncatingIfNeeded: month / 10)
+        out[6] = zero &+ UInt8(truncatingIfNeeded: month % 10)
+        out[7] = UInt8(ascii: "-")
+        out[8] = zero &+ UInt8(truncatingIfNeeded: dayOfMonth / 10)
+        out[9] = zero &+ UInt8(truncatingIfNeeded: dayOfMonth % 10)
+        readableBytes += 10
+        end(last)
+    }
+
     /// A channel as its text (`FRIENDTALK:IMAGE`) without making that String per record.
     mutating func channel(_ value: LedgerCore.Channel, last: Bool = false) {
         escaped(value.base.rawValue)

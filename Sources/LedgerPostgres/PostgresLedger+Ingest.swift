@@ -214,7 +214,7 @@ final class PostgresIngestSink: FileIngestSink {
     /// file's, or this is not the fast path).
     var fallbackReason: String? {
         guard direct else { return nil }
-        if rows.deltas.overflow { return "rollup delta out of range" }
+        if rows.overflow { return "rollup delta out of range" }
         guard let serverFailure, let state = PostgresLedger.sqlState(of: serverFailure) else { return nil }
         switch state {
         case "23505": return "unique violation (a message already stored, or repeated in the file)"
@@ -233,16 +233,41 @@ final class PostgresIngestSink: FileIngestSink {
 
     func upsert(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate {
         precondition(!merged, "record after the file was merged")
-        if copy == nil {
-            copy = direct
-                ? CopyStream(connection: ledger.connection, table: "deliveries", columns: PostgresLedger.recordColumns + ["source_file_id", "source_row"],
-                             executor: ledger.executor, logger: ledger.logger)
-                : CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
-                             executor: ledger.executor, logger: ledger.logger)
-        }
+        openCopy()
         rows.add(record, localDay: localDay)
         if rows.encoder.readableBytes >= CopyStream.chunkBytes { try flush() }
         return .insert
+    }
+
+    func upsert(_ batch: PreparedRecords, at index: Int) throws -> StatusUpdate {
+        try upsert(batch, in: index..<index + 1)
+        return .insert
+    }
+
+    /// Prepared records: on the fast path, the COPY text is written from the batch's laid-out
+    /// bytes and the rollup deltas are summed by the preparer's slot (an array add per record,
+    /// no key hashed); the staging path takes them one by one.
+    func upsert(_ batch: PreparedRecords, in range: Range<Int>) throws {
+        guard direct else {
+            for index in range { _ = try upsert(batch.records[index], localDay: batch.days[index]) }
+            return
+        }
+        precondition(!merged, "record after the file was merged")
+        openCopy()
+        var next = range.lowerBound
+        while next < range.upperBound {
+            next = rows.add(batch, next..<range.upperBound)
+            if rows.encoder.readableBytes >= CopyStream.chunkBytes { try flush() }
+        }
+    }
+
+    private func openCopy() {
+        guard copy == nil else { return }
+        copy = direct
+            ? CopyStream(connection: ledger.connection, table: "deliveries", columns: PostgresLedger.recordColumns + ["source_file_id", "source_row"],
+                         executor: ledger.executor, logger: ledger.logger)
+            : CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
+                         executor: ledger.executor, logger: ledger.logger)
     }
 
     func saveSummary(_ rows: [VendorSummaryRow]) throws {
@@ -351,7 +376,8 @@ final class PostgresIngestSink: FileIngestSink {
     /// The fast path's end: every record was inserted, so the rollups move by the file's
     /// aggregate, copied into `ingest_deltas` and applied by the staging path's statements.
     private func applyDirectDeltas() throws {
-        if rows.deltas.overflow { throw DeltaOutOfRange() }
+        rows.foldSlots()
+        if rows.overflow { throw DeltaOutOfRange() }
         let stream = CopyStream(connection: ledger.connection, table: "ingest_deltas",
                                 columns: ["account", "local_day", "vendor", "channel", "category", "status", "refundable",
                                           "is_fallback", "messages", "units", "call_minutes", "vendor_cost", "cost_unknown"],
@@ -610,6 +636,104 @@ struct RecordRows {
         }
         encoder.int(Int64(record.source.row), last: true)
     }
+
+    /// A sum left Int64's range (the fast path falls back).
+    var overflow: Bool { deltas.overflow || slotOverflow }
+
+    // Direct, prepared records: rollup deltas by the preparer's slot, for the current slot
+    // numbering; folded into `deltas` (by key) when the numbering changes and at the end.
+    private var slotNumbering: SlotNumbering?
+    private var slotKeys: [RollupKey] = []
+    private var slotTotals: [DeltaTotals] = []
+    private var slotOverflow = false
+
+    /// Adds the slots' totals to `deltas` and empties them.
+    mutating func foldSlots() {
+        for (key, totals) in zip(slotKeys, slotTotals) where totals.messages != 0 {
+            deltas.add(key, totals)
+        }
+        slotKeys.removeAll(keepingCapacity: true)
+        slotTotals.removeAll(keepingCapacity: true)
+    }
+
+    /// Direct: encodes records of a prepared batch from its laid-out bytes and sums their
+    /// rollup deltas by slot, from `range.lowerBound` until the encoder holds a chunk or the
+    /// range ends; returns the next index.
+    mutating func add(_ batch: PreparedRecords, _ range: Range<Int>) -> Int {
+        precondition(direct)
+        if batch.slotNumbering != slotNumbering {
+            foldSlots()
+            slotNumbering = batch.slotNumbering
+        }
+        let columns = PreparedRecords.TextColumn.allCases.count
+        return batch.bytes.withUnsafeBufferPointer { bytes in
+            batch.spans.withUnsafeBufferPointer { spans in
+                batch.records.withUnsafeBufferPointer { records in
+                    // Fields read in place: no copy (and no retains) of a record.
+                    let base = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                    var index = range.lowerBound
+                    while index < range.upperBound {
+                        var at = index * columns * 2
+                        @inline(__always) func text() {
+                            encoder.text(base, offset: Int(spans[at]), length: Int(spans[at + 1]))
+                            at += 2
+                        }
+                        staged += 1
+                        text() // vendor
+                        text() // message_id
+                        text() // account
+                        encoder.date(batch.days[index])
+                        text() // batch_id
+                        encoder.int(records[index].sentAt.secondsSinceEpoch)
+                        encoder.int(records[index].completedAt?.secondsSinceEpoch)
+                        text() // channel
+                        text() // status
+                        encoder.bool(records[index].refundable)
+                        text() // reason_code
+                        text() // reason_text
+                        encoder.int(records[index].units)
+                        text() // category
+                        text() // sender
+                        text() // recipient
+                        text() // recipient_hash
+                        text() // fallback_of
+                        encoder.int(records[index].vendorCost?.micros)
+                        encoder.int(fileID)
+                        encoder.int(Int64(records[index].source.row), last: true)
+                        countSlot(batch, index, records)
+                        index += 1
+                        if encoder.readableBytes >= CopyStream.chunkBytes { break }
+                    }
+                    return index
+                }
+            }
+        }
+    }
+
+    /// Adds an inserted record's rollup contribution (`RollupTotals(record:)`) to its slot.
+    @inline(__always)
+    private mutating func countSlot(_ batch: PreparedRecords, _ index: Int, _ records: UnsafeBufferPointer<DeliveryRecord>) {
+        let slot = Int(batch.rollupSlots[index])
+        if slot >= slotKeys.count {
+            // The batch's new keys: slot `firstNewSlot + i` is `newRollupKeys[i]`.
+            precondition(slotKeys.count >= batch.firstNewSlot && slot < batch.firstNewSlot + batch.newRollupKeys.count,
+                          "rollup slot of a batch not seen")
+            slotKeys.append(contentsOf: batch.newRollupKeys[(slotKeys.count - batch.firstNewSlot)...])
+            slotTotals.append(contentsOf: repeatElement(DeltaTotals(), count: slotKeys.count - slotTotals.count))
+        }
+        let units = records[index].units
+        let minutes = records[index].channel.base == .call ? records[index].callMinutes : 0
+        let (cost, unknown): (Int64, Int64) = if let vendorCost = records[index].vendorCost { (vendorCost.micros, 0) } else { (0, 1) }
+        slotTotals[slot].messages += 1
+        slotTotals[slot].costUnknown += unknown
+        let (unitSum, o1) = slotTotals[slot].units.addingReportingOverflow(units)
+        let (minuteSum, o2) = slotTotals[slot].callMinutes.addingReportingOverflow(minutes)
+        let (costSum, o3) = slotTotals[slot].vendorCost.addingReportingOverflow(cost)
+        slotTotals[slot].units = unitSum
+        slotTotals[slot].callMinutes = minuteSum
+        slotTotals[slot].vendorCost = costSum
+        if o1 || o2 || o3 { slotOverflow = true }
+    }
 }
 
 /// A file's rollup deltas by `RollupKey`, as `RollupKey(record:day:)` and
@@ -648,6 +772,27 @@ struct DeltaTable {
         if keys.count * 2 > slots.count { rehash() }
     }
 
+    /// Adds totals of a key (summed elsewhere, e.g. by slot).
+    mutating func add(_ key: RollupKey, _ sum: DeltaTotals) {
+        let hash = Self.hash(key)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(slots[slot]) - 1
+            if entry < 0 { break }
+            if hashes[entry] == hash && keys[entry] == key {
+                if !totals[entry].add(sum) { overflow = true }
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        keys.append(key)
+        hashes.append(hash)
+        totals.append(sum)
+        slots[slot] = Int32(keys.count)
+        if keys.count * 2 > slots.count { rehash() }
+    }
+
     private mutating func rehash() {
         slots = [Int32](repeating: 0, count: slots.count * 2)
         let mask = slots.count - 1
@@ -677,6 +822,20 @@ struct DeltaTable {
         hash = mix(hash, record.status.rawValue)
         hash = mix(hash, UInt64(bitPattern: Int64(day.daysSinceEpoch)) << 2
                     | (record.refundable ? 2 : 0) | (record.fallbackOf != nil ? 1 : 0))
+        return hash ^ (hash >> 29)
+    }
+
+    /// The same hash from a key as `hash(_:day:)` gives its records.
+    private static func hash(_ key: RollupKey) -> UInt64 {
+        var hash: UInt64 = 0xcbf29ce484222325
+        hash = mix(hash, key.account)
+        hash = mix(hash, key.vendor)
+        hash = mix(hash, key.category)
+        hash = mix(hash, key.channel.base.rawValue)
+        hash = mix(hash, key.channel.subtype ?? "")
+        hash = mix(hash, key.status.rawValue)
+        hash = mix(hash, UInt64(bitPattern: Int64(key.day.daysSinceEpoch)) << 2
+                    | (key.refundable ? 2 : 0) | (key.isFallback ? 1 : 0))
         return hash ^ (hash >> 29)
     }
 
@@ -717,6 +876,12 @@ struct DeltaTotals {
     var callMinutes: Int64 = 0
     var vendorCost: Int64 = 0
     var costUnknown: Int64 = 0
+
+    /// False when a sum overflowed.
+    mutating func add(_ other: DeltaTotals) -> Bool {
+        add(RollupTotals(messages: other.messages, units: other.units, callMinutes: other.callMinutes,
+                         vendorCost: Money(micros: other.vendorCost), costUnknown: other.costUnknown))
+    }
 
     /// False when a sum overflowed.
     mutating func add(_ totals: RollupTotals) -> Bool {
