@@ -125,10 +125,14 @@ public final class GzipByteSource: ByteSource {
 public enum ByteSources {
     /// Opens a file, inflating it when it starts with gzip's magic bytes (1f 8b).
     public static func open(path: String, gzipLimit: Int64 = 64 << 30) throws -> ByteSource {
+        try open(file: FileByteSource(path: path), path: path, gzipLimit: gzipLimit)
+    }
+
+    /// `open(path:)` reading the file's bytes through `reopened`, a fresh source of the file.
+    static func open(file reopened: ByteSource, path: String, gzipLimit: Int64 = 64 << 30) throws -> ByteSource {
         let file = try FileByteSource(path: path)
         var magic = [UInt8](repeating: 0, count: 2)
         let count = try magic.withUnsafeMutableBytes { try file.read(into: $0) }
-        let reopened = try FileByteSource(path: path)
         if count == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
             return try GzipByteSource(reopened, path: path, limit: gzipLimit)
         }

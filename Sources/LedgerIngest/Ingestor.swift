@@ -75,109 +75,165 @@ public final class Ingestor {
     /// Ingests one file. A file that cannot be read is reported as unreadable (the caller
     /// quarantines it); bad rows are rejected and the rest kept. Store errors are thrown.
     public func ingest(path: String, format: RecordFormat, accountFromFolder: String? = nil) throws -> FileReport {
+        // A file of a size no ingested file has is new whatever its hash: it is hashed while it
+        // is parsed, and read once.
+        if let deferred = store as? any DeferredDigestLedgerStore, let size = Self.regularFileSize(path),
+           try !deferred.hasIngestedFile(size: size) {
+            return try ingest(path: path, format: format, accountFromFolder: accountFromFolder, identity: .deferred(deferred, size: size))
+        }
         let digest: (hex: String, size: Int64)
         do {
             digest = try FileDigest.sha256(path: path)
         } catch {
             return FileReport(path: path, sha256: "", size: 0, outcome: .unreadable("\(error)"), rejects: [], conflicts: [])
         }
-        var report = FileReport(path: path, sha256: digest.hex, size: digest.size, outcome: .alreadyIngested, rejects: [], conflicts: [])
         if try store.isIngested(sha256: digest.hex) {
             logger.info("file already ingested", metadata: ["file.path": "\(path)", "file.sha256": "\(digest.hex)"])
-            return report
+            return FileReport(path: path, sha256: digest.hex, size: digest.size, outcome: .alreadyIngested, rejects: [], conflicts: [])
         }
-        var context = FileContext(path: path, sha256: digest.hex, accountFromFolder: accountFromFolder, privacy: privacy)
-        let manifest = IngestedFile(sha256: digest.hex, path: path, size: digest.size, vendor: format.vendor, runID: runID, ingestedAt: now())
+        return try ingest(path: path, format: format, accountFromFolder: accountFromFolder, identity: .known(digest.hex, size: digest.size))
+    }
+
+    /// How a file is named in the manifest: by the hash read before ingesting it, or by one
+    /// worked out while it is read (under a provisional token until the end).
+    private enum FileIdentity {
+        case known(String, size: Int64)
+        case deferred(any DeferredDigestLedgerStore, size: Int64)
+    }
+
+    private static func regularFileSize(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
+    private func ingest(path: String, format: RecordFormat, accountFromFolder: String?, identity: FileIdentity) throws -> FileReport {
+        let size: Int64
+        let fileHash: String
+        let provisional: String?
+        switch identity {
+        case .known(let hex, let known):
+            (size, fileHash, provisional) = (known, hex, nil)
+        case .deferred(_, let known):
+            let token = "provisional-" + UUID().uuidString
+            (size, fileHash, provisional) = (known, token, token)
+        }
+        // The real hash, once known (deferred identities learn it at the end of the transaction).
+        var finalHash: String? = provisional == nil ? fileHash : nil
+        var report = FileReport(path: path, sha256: fileHash, size: size, outcome: .alreadyIngested, rejects: [], conflicts: [])
+        var context = FileContext(path: path, sha256: fileHash, accountFromFolder: accountFromFolder, privacy: privacy)
+        let manifest = IngestedFile(sha256: fileHash, path: path, size: size, vendor: format.vendor, runID: runID, ingestedAt: now())
         var rejects: [RejectedRow] = []
+        var hashing: HashingByteSource?
         func attempt() throws -> FileIngestOutcome {
-            try store.ingest(manifest) { sink in
-                // A store may read the file a second time (after rolling back a fast path).
-                rejects.removeAll()
-                let source = PipelinedRecordSource(try format.makeSource(try ByteSources.open(path: path), context))
-                var rows = 0
-                var nextProgress = 0x4000
-                // Summary rows go to the store in batches, in this transaction.
-                var summaries: [VendorSummaryRow] = []
-                // Local days, purge checks, rollup keys and the values to bind are worked out on
-                // the reading thread, ahead of the store (`RecordPreparer`).
-                let preparer = RecordPreparer()
-                var readerZones = zones
-                let purged = purgedBefore
-                let sha256 = digest.hex
-                var order: [Int32] = []
-                var others: [IngestBatch.Other] = []
-                var recordCount: Int32 = 0
-                preparer.begin(capacity: 1024)
-                try source.readBatches(add: { result in
-                    switch result {
-                    case .record(let record):
-                        let day = readerZones.day(of: record.sentAt, account: record.account)
-                        if !purged.isEmpty, let purgedDay = purged[record.account], day < purgedDay {
-                            order.append(-Int32(others.count) - 1)
-                            others.append(.rejected(RejectedRow(
-                                fileSHA256: sha256, path: path, row: record.source.row, field: "sent_at",
-                                value: record.sentAt.description,
-                                reason: "local day \(day) is before \(purgedDay), where \(record.account)'s detail was purged (retention)")))
-                        } else {
-                            preparer.add(record, day: day)
-                            order.append(recordCount)
-                            recordCount += 1
-                        }
-                    case .summary(let summary):
-                        order.append(-Int32(others.count) - 1)
-                        others.append(.summary(summary))
-                    case .rejected(let error):
+            switch identity {
+            case .known:
+                return try store.ingest(manifest, body)
+            case .deferred(let store, _):
+                return try store.ingest(manifest, digest: {
+                    guard let hashing else { throw SourceError(path: path, reason: .readFailed(errno: EBADF)) }
+                    let hex = try hashing.digest.finish(draining: hashing)
+                    guard hashing.digest.size == size else { throw FileChangedWhileRead(path: path, expected: size, read: hashing.digest.size) }
+                    finalHash = hex
+                    return hex
+                }, body)
+            }
+        }
+        func body(_ sink: any FileIngestSink) throws {
+            // A store may read the file a second time (after rolling back a fast path).
+            rejects.removeAll()
+            let file: ByteSource
+            if provisional != nil {
+                let source = HashingByteSource(try FileByteSource(path: path), digest: StreamingDigest())
+                hashing = source
+                file = source
+            } else {
+                file = try FileByteSource(path: path)
+            }
+            let source = PipelinedRecordSource(try format.makeSource(try ByteSources.open(file: file, path: path), context))
+            var rows = 0
+            var nextProgress = 0x4000
+            // Summary rows go to the store in batches, in this transaction.
+            var summaries: [VendorSummaryRow] = []
+            // Local days, purge checks, rollup keys and the values to bind are worked out on
+            // the reading thread, ahead of the store (`RecordPreparer`).
+            let preparer = RecordPreparer()
+            var readerZones = zones
+            let purged = purgedBefore
+            let sha256 = fileHash
+            var order: [Int32] = []
+            var others: [IngestBatch.Other] = []
+            var recordCount: Int32 = 0
+            preparer.begin(capacity: 1024)
+            try source.readBatches(add: { result in
+                switch result {
+                case .record(let record):
+                    let day = readerZones.day(of: record.sentAt, account: record.account)
+                    if !purged.isEmpty, let purgedDay = purged[record.account], day < purgedDay {
                         order.append(-Int32(others.count) - 1)
                         others.append(.rejected(RejectedRow(
-                            fileSHA256: sha256, path: path, row: error.row, field: error.field, value: error.value,
-                            reason: error.reason.text)))
+                            fileSHA256: sha256, path: path, row: record.source.row, field: "sent_at",
+                            value: record.sentAt.description,
+                            reason: "local day \(day) is before \(purgedDay), where \(record.account)'s detail was purged (retention)")))
+                    } else {
+                        preparer.add(record, day: day)
+                        order.append(recordCount)
+                        recordCount += 1
                     }
-                }, finish: {
-                    let batch = IngestBatch(order: order, records: preparer.finish(), others: others)
-                    order = []
-                    order.reserveCapacity(1024)
-                    others = []
-                    recordCount = 0
-                    preparer.begin(capacity: 1024)
-                    return batch
-                }) { batch in
-                    let order = batch.order
-                    var position = 0
-                    while position < order.count {
-                        let entry = order[position]
-                        if entry >= 0 {
-                            // A run of records (consecutive in the batch) goes to the store at once.
-                            var end = position + 1
-                            while end < order.count && order[end] == order[end - 1] + 1 { end += 1 }
-                            try sink.upsert(batch.records, in: Int(entry)..<Int(order[end - 1]) + 1)
-                            rows += end - position
-                            position = end
-                        } else {
-                            switch batch.others[Int(-entry - 1)] {
-                            case .summary(let summary):
-                                summaries.append(summary)
-                                if summaries.count >= 1000 {
-                                    try sink.saveSummary(summaries)
-                                    summaries.removeAll(keepingCapacity: true)
-                                }
-                            case .rejected(let row):
-                                try sink.reject(row)
-                                if rejects.count < rejectsKeptInReport { rejects.append(row) }
+                case .summary(let summary):
+                    order.append(-Int32(others.count) - 1)
+                    others.append(.summary(summary))
+                case .rejected(let error):
+                    order.append(-Int32(others.count) - 1)
+                    others.append(.rejected(RejectedRow(
+                        fileSHA256: sha256, path: path, row: error.row, field: error.field, value: error.value,
+                        reason: error.reason.text)))
+                }
+            }, finish: {
+                let batch = IngestBatch(order: order, records: preparer.finish(), others: others)
+                order = []
+                order.reserveCapacity(1024)
+                others = []
+                recordCount = 0
+                preparer.begin(capacity: 1024)
+                return batch
+            }) { batch in
+                let order = batch.order
+                var position = 0
+                while position < order.count {
+                    let entry = order[position]
+                    if entry >= 0 {
+                        // A run of records (consecutive in the batch) goes to the store at once.
+                        var end = position + 1
+                        while end < order.count && order[end] == order[end - 1] + 1 { end += 1 }
+                        try sink.upsert(batch.records, in: Int(entry)..<Int(order[end - 1]) + 1)
+                        rows += end - position
+                        position = end
+                    } else {
+                        switch batch.others[Int(-entry - 1)] {
+                        case .summary(let summary):
+                            summaries.append(summary)
+                            if summaries.count >= 1000 {
+                                try sink.saveSummary(summaries)
+                                summaries.removeAll(keepingCapacity: true)
                             }
-                            rows += 1
-                            position += 1
+                        case .rejected(let row):
+                            try sink.reject(row)
+                            if rejects.count < rejectsKeptInReport { rejects.append(row) }
                         }
-                    }
-                    if shouldStop?() == true { throw IngestInterrupted(path: path, row: rows) }
-                    if rows >= nextProgress {
-                        progress?(source.bytesRead, rows)
-                        nextProgress = rows + 0x4000
+                        rows += 1
+                        position += 1
                     }
                 }
-                if !summaries.isEmpty { try sink.saveSummary(summaries) }
-                progress?(source.bytesRead, rows)
-                report.conflicts = sink.conflicts
+                if shouldStop?() == true { throw IngestInterrupted(path: path, row: rows) }
+                if rows >= nextProgress {
+                    progress?(source.bytesRead, rows)
+                    nextProgress = rows + 0x4000
+                }
             }
+            if !summaries.isEmpty { try sink.saveSummary(summaries) }
+            progress?(source.bytesRead, rows)
+            report.conflicts = sink.conflicts
         }
         do {
             let outcome: FileIngestOutcome
@@ -191,14 +247,26 @@ public final class Ingestor {
                 rejects.removeAll()
                 outcome = try attempt()
             }
+            if let provisional, let finalHash {
+                // Rejects and conflicts were made under the provisional token.
+                report.sha256 = finalHash
+                for index in rejects.indices where rejects[index].fileSHA256 == provisional {
+                    rejects[index].fileSHA256 = finalHash
+                }
+                for index in report.conflicts.indices where report.conflicts[index].source.fileSHA256 == provisional {
+                    report.conflicts[index].source.fileSHA256 = finalHash
+                }
+            }
             switch outcome {
             case .alreadyIngested:
                 report.outcome = .alreadyIngested
+                report.conflicts = []
+                logger.info("file already ingested", metadata: ["file.path": "\(path)", "file.sha256": "\(report.sha256)"])
             case .ingested(let counts):
                 report.outcome = .ingested(counts)
                 report.rejects = rejects
                 logger.info("file ingested", metadata: [
-                    "file.path": "\(path)", "file.sha256": "\(digest.hex)", "rows.total": "\(counts.rows)",
+                    "file.path": "\(path)", "file.sha256": "\(report.sha256)", "rows.total": "\(counts.rows)",
                     "rows.inserted": "\(counts.inserted)", "rows.updated": "\(counts.updated)",
                     "rows.stale": "\(counts.stale)", "rows.conflicts": "\(counts.conflicts)", "rows.rejected": "\(counts.rejected)",
                 ])
@@ -217,6 +285,14 @@ public final class Ingestor {
         }
         return report
     }
+}
+
+/// The file's size changed while it was read (it is being written): nothing of it is kept.
+public struct FileChangedWhileRead: Error, CustomStringConvertible {
+    public let path: String
+    public let expected: Int64
+    public let read: Int64
+    public var description: String { "\(path): changed while it was read (\(expected) bytes at the start, \(read) read); the file was rolled back" }
 }
 
 /// The file in progress was stopped on request (a signal); nothing of it is in the ledger.

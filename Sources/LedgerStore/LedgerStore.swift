@@ -38,6 +38,22 @@ public protocol LedgerStore: AnyObject, Sendable {
     func lastSuccessfulRun() throws -> RunRecord?
 }
 
+/// A store that takes a file whose SHA-256 is worked out while the file is read, so that a new
+/// file is read once instead of twice (hashing a large file first costs about a twentieth of its
+/// ingest). Only a file of a size already in the manifest can be a repeat: such files are still
+/// hashed first and go through `ingest(_:_:)`.
+public protocol DeferredDigestLedgerStore: LedgerStore {
+    /// Whether the manifest holds a file of exactly `size` bytes.
+    func hasIngestedFile(size: Int64) throws -> Bool
+
+    /// `ingest(_:_:)` for a file whose `sha256` is a provisional token: rejects and conflicts
+    /// fed by `body` carry it. After `body`, still inside the transaction, `digest` gives the
+    /// real SHA-256; the store relabels the manifest row, rejects and conflicts with it, or
+    /// rolls everything back and answers `.alreadyIngested` if the manifest already has it.
+    func ingest(_ file: IngestedFile, digest: () throws -> String,
+                _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome
+}
+
 /// A file in the ingested-files manifest.
 public struct IngestedFile: Hashable, Sendable {
     public var sha256: String

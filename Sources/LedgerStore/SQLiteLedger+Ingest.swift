@@ -10,36 +10,76 @@ extension SQLiteLedger {
     }
 
     public func ingest(_ file: IngestedFile, _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
-        try write { db in
-            // Checked inside the transaction: two processes delivering the same file agree.
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ingested_files WHERE sha256 = ?)", arguments: [file.sha256]) ?? false {
-                return .alreadyIngested
+        try ingestFile(file, finalDigest: nil, body)
+    }
+
+    private func ingestFile(_ file: IngestedFile, finalDigest digest: (() throws -> String)?,
+                        _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
+        do {
+            return try write { db in
+                // Checked inside the transaction: two processes delivering the same file agree.
+                if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ingested_files WHERE sha256 = ?)", arguments: [file.sha256]) ?? false {
+                    return .alreadyIngested
+                }
+                // The manifest row first (its id tags every record); its counts at the end.
+                try db.execute(
+                    sql: """
+                        INSERT INTO ingested_files (sha256, path, size, vendor, run_id, ingested_at, rows, inserted,
+                            updated, unchanged, stale, conflicts, rejected)
+                        VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0)
+                        """,
+                    arguments: [file.sha256, file.path, file.size, file.vendor, file.runID, file.ingestedAt.secondsSinceEpoch])
+                let sink = try SQLiteIngestSink(db: db, file: file, fileID: db.lastInsertedRowID)
+                defer { sink.finalize() }
+                try body(sink)
+                if let digest {
+                    // The write lock is held: nobody else can add this hash before the commit.
+                    let sha256 = try digest()
+                    if try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ingested_files WHERE sha256 = ?)", arguments: [sha256]) ?? false {
+                        throw AlreadyInManifest()
+                    }
+                    try db.execute(sql: "UPDATE ingested_files SET sha256 = ? WHERE id = ?", arguments: [sha256, sink.fileID])
+                    if sink.counts.rejected > 0 {
+                        try db.execute(sql: "UPDATE rejects SET file_sha256 = ? WHERE file_sha256 = ?", arguments: [sha256, file.sha256])
+                    }
+                    if sink.wroteSummaries {
+                        try db.execute(sql: "UPDATE vendor_summaries SET source_file = ? WHERE source_file = ?", arguments: [sha256, file.sha256])
+                    }
+                    sink.relabelConflicts(from: file.sha256, to: sha256)
+                }
+                try sink.flushRollups()
+                try sink.saveConflicts()
+                let counts = sink.counts
+                try db.execute(
+                    sql: """
+                        UPDATE ingested_files SET rows = ?, inserted = ?, updated = ?, unchanged = ?, stale = ?, conflicts = ?,
+                            rejected = ? WHERE id = ?
+                        """,
+                    arguments: [counts.rows, counts.inserted, counts.updated, counts.unchanged, counts.stale,
+                                counts.conflicts, counts.rejected, sink.fileID])
+                return .ingested(counts)
             }
-            // The manifest row first (its id tags every record); its counts at the end.
-            try db.execute(
-                sql: """
-                    INSERT INTO ingested_files (sha256, path, size, vendor, run_id, ingested_at, rows, inserted,
-                        updated, unchanged, stale, conflicts, rejected)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, 0)
-                    """,
-                arguments: [file.sha256, file.path, file.size, file.vendor, file.runID, file.ingestedAt.secondsSinceEpoch])
-            let sink = try SQLiteIngestSink(db: db, file: file, fileID: db.lastInsertedRowID)
-            defer { sink.finalize() }
-            try body(sink)
-            try sink.flushRollups()
-            try sink.saveConflicts()
-            let counts = sink.counts
-            try db.execute(
-                sql: """
-                    UPDATE ingested_files SET rows = ?, inserted = ?, updated = ?, unchanged = ?, stale = ?, conflicts = ?,
-                        rejected = ? WHERE id = ?
-                    """,
-                arguments: [counts.rows, counts.inserted, counts.updated, counts.unchanged, counts.stale,
-                            counts.conflicts, counts.rejected, sink.fileID])
-            return .ingested(counts)
+        } catch is AlreadyInManifest {
+            return .alreadyIngested
         }
     }
 }
+
+extension SQLiteLedger: DeferredDigestLedgerStore {
+    public func hasIngestedFile(size: Int64) throws -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ingested_files WHERE size = ?)", arguments: [size]) ?? false
+        }
+    }
+
+    public func ingest(_ file: IngestedFile, digest: () throws -> String,
+                       _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
+        try withoutActuallyEscaping(digest) { try ingestFile(file, finalDigest: $0, body) }
+    }
+}
+
+/// The file read under a provisional hash turned out to be in the manifest: roll back.
+private struct AlreadyInManifest: Error {}
 
 /// SQLite's "copy the bytes now" destructor.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -55,6 +95,8 @@ final class SQLiteIngestSink: FileIngestSink {
     let fileID: Int64
     var counts = FileIngestCounts()
     var conflicts: [StatusConflict] = []
+    /// Whether summary rows of this file were written (they name the file by its hash).
+    var wroteSummaries = false
     private var rollupDeltas: [RollupKey: RollupTotals] = [:]
     private var insert: OpaquePointer?
     private var select: OpaquePointer?
@@ -359,6 +401,13 @@ final class SQLiteIngestSink: FileIngestSink {
             sqlite3_bind_int64(upsert, 13, totals.costUnknown)
             _ = try step(upsert)
             sqlite3_reset(upsert)
+        }
+    }
+
+    /// Conflicts found under a provisional file hash, named by the real one.
+    func relabelConflicts(from provisional: String, to sha256: String) {
+        for index in conflicts.indices where conflicts[index].source.fileSHA256 == provisional {
+            conflicts[index].source.fileSHA256 = sha256
         }
     }
 

@@ -23,6 +23,7 @@ extension SQLiteIngestSink {
             } else {
                 counts.inserted += 1
             }
+            wroteSummaries = true
             try db.execute(sql: """
                 INSERT OR REPLACE INTO vendor_summaries (vendor, account, grain, grain_key, total, success, failure,
                     fallback_success, fallback_failure, amount, source_file, source_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
