@@ -9,14 +9,14 @@ import LedgerXLSX
 public struct MonthAccountReport {
     /// The `all` report first, then campaign and one-time (any order accepted; sorted here).
     public let reports: [MonthReport]
-    /// The month's records for the Details sheet; nil leaves it out.
-    public let records: RecordStream?
+    /// The month's messages for the Details sheet; nil leaves it out.
+    public let details: MessageDetailStream?
     public var xlsxOptions = XLSXWriterOptions()
 
-    public init(reports: [MonthReport], records: RecordStream?) {
+    public init(reports: [MonthReport], details: MessageDetailStream?) {
         let order = MonthCondition.allCases
         self.reports = reports.sorted { order.firstIndex(of: $0.condition)! < order.firstIndex(of: $1.condition)! }
-        self.records = records
+        self.details = details
     }
 
     var all: MonthReport { reports.first { $0.condition == .all } ?? reports[0] }
@@ -80,16 +80,44 @@ public struct MonthAccountReport {
                                                     rows: bridgeRows.map(\.2), totals: Columns.amountTotals))
         try sink.table(sheet: L.daily, ReportTable(record: "daily", title: L.daily, columns: Columns.daily,
                                                    rows: StatementReport.dailyRows(r.lines, digits: digits), totals: Columns.amountTotals))
-        guard let records else { return }
+        guard let details else { return }
         try sink.beginStream(sheet: L.details, record: "detail", columns: Columns.monthDetail)
-        try records { record, day in
-            try sink.streamRow([
-                .date(day), .dateTime(record.sentAt, offsetSeconds: clock.offset(at: record.sentAt)), .text(record.channel.description),
-                .text(record.status.rawValue), .text(record.reasonCode), .text(record.reasonText),
-                .text(record.fallbackOf == nil ? "direct" : "fallback"), .text(record.maskedRecipient), .text(record.category),
-                .int(record.units), .text(record.vendor), .text(record.messageID), record.vendorCost.map { .exact($0) } ?? .null])
+        // One row of raw values, refilled per message: text goes from the store's row to the
+        // writers without a `String` per cell.
+        var row = [RawReportValue](repeating: .null, count: Columns.monthDetail.count)
+        var masked: [UInt8] = []
+        try details { message in
+            row[0] = .date(message.day)
+            row[1] = .dateTime(message.sentAt, offsetSeconds: clock.offset(at: message.sentAt))
+            row[2] = .text(message.channel)
+            row[3] = .text(message.status)
+            row[4] = .text(message.reasonCode)
+            row[5] = .text(message.reasonText)
+            row[6] = .text(message.isFallback ? Self.fallback : Self.direct)
+            row[8] = .text(message.category)
+            row[9] = .int(message.units)
+            row[10] = .text(message.vendor)
+            row[11] = .text(message.messageID)
+            row[12] = message.vendorCost.map { .exact($0) } ?? .null
+            // Recipients are stored masked; one that is not is masked here (`maskedRecipient`).
+            guard let recipient = message.recipient, !recipient.isEmpty else {
+                row[7] = .null
+                return try row.withUnsafeBufferPointer { try sink.streamRow(raw: $0) }
+            }
+            if recipient.contains(UInt8(ascii: "*")) {
+                row[7] = .text(recipient)
+                return try row.withUnsafeBufferPointer { try sink.streamRow(raw: $0) }
+            }
+            masked = Array(RecipientMask.mask(utf8: recipient.assumingMemoryBound(to: UInt8.self)).utf8)
+            try masked.withUnsafeBytes { bytes in
+                row[7] = .text(bytes)
+                try row.withUnsafeBufferPointer { try sink.streamRow(raw: $0) }
+            }
         }
     }
+
+    private static var direct: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: ("direct" as StaticString).utf8Start, count: 6) }
+    private static var fallback: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: ("fallback" as StaticString).utf8Start, count: 8) }
 }
 
 /// One workbook for all accounts of a month: per account (grouped by currency, since KRW and
@@ -155,20 +183,60 @@ public struct MonthAllAccountsReport {
 
 /// Writing a report's formats, each atomically.
 enum ReportFiles {
+    /// Renders once into every format at the same time (a store's rows are read once for the
+    /// workbook and its twin); each file is written to a temporary name and renamed into place.
     static func write(directory: String, stem: String, formats: Set<ReportFormat>, language: ReportLanguage, options: XLSXWriterOptions,
                       _ render: (any ReportSink) throws -> Void) throws -> [String] {
-        var paths: [String] = []
-        for format in formats.sorted() {
-            let path = "\(directory)/\(stem).\(format.rawValue)"
-            try AtomicOutput.write(path) { temporary in
-                let sink: any ReportSink = format == .xlsx
-                    ? try XLSXSink(path: temporary, language: language, options: options)
-                    : try JSONLSink(path: temporary)
-                try render(sink)
-                try sink.close()
+        let ordered = formats.sorted()
+        let paths = ordered.map { "\(directory)/\(stem).\($0.rawValue)" }
+        var sinks: [any ReportSink] = []
+        func open(_ index: Int) throws {
+            guard index < ordered.count else {
+                try render(sinks.count == 1 ? sinks[0] : TeeSink(sinks))
+                for sink in sinks { try sink.close() }
+                return
             }
-            paths.append(path)
+            try AtomicOutput.write(paths[index]) { temporary in
+                sinks.append(ordered[index] == .xlsx
+                    ? try XLSXSink(path: temporary, language: language, options: options)
+                    : try JSONLSink(path: temporary))
+                try open(index + 1)
+            }
         }
+        guard !ordered.isEmpty else { return [] }
+        try open(0)
         return paths
+    }
+}
+
+/// The same calls to several sinks: a workbook and its JSONL twin rendered in one pass.
+final class TeeSink: ReportSink {
+    let sinks: [any ReportSink]
+
+    init(_ sinks: [any ReportSink]) { self.sinks = sinks }
+
+    func summary(sheet: Label, title: String, record: String, fields: [(ReportColumn, ReportValue)], tables: [ReportTable],
+                 closing: [(ReportColumn, ReportValue)]) throws {
+        for sink in sinks { try sink.summary(sheet: sheet, title: title, record: record, fields: fields, tables: tables, closing: closing) }
+    }
+
+    func table(sheet: Label, _ table: ReportTable) throws {
+        for sink in sinks { try sink.table(sheet: sheet, table) }
+    }
+
+    func beginStream(sheet: Label, record: String, columns: [ReportColumn]) throws {
+        for sink in sinks { try sink.beginStream(sheet: sheet, record: record, columns: columns) }
+    }
+
+    func streamRow(_ values: [ReportValue]) throws {
+        for sink in sinks { try sink.streamRow(values) }
+    }
+
+    func streamRow(raw values: UnsafeBufferPointer<RawReportValue>) throws {
+        for sink in sinks { try sink.streamRow(raw: values) }
+    }
+
+    func close() throws {
+        for sink in sinks { try sink.close() }
     }
 }

@@ -15,6 +15,8 @@ public protocol ReportSink: AnyObject {
     /// A sheet whose rows are streamed (per message); continues on new sheets past the row limit.
     func beginStream(sheet: Label, record: String, columns: [ReportColumn]) throws
     func streamRow(_ values: [ReportValue]) throws
+    /// `streamRow(_:)` of the same values, given borrowed (`RawReportValue`): the same bytes.
+    func streamRow(raw values: UnsafeBufferPointer<RawReportValue>) throws
     func close() throws
 }
 
@@ -45,6 +47,11 @@ public final class JSONLSink: ReportSink {
     public func streamRow(_ values: [ReportValue]) throws {
         guard let stream else { return }
         try writer.write(stream, values: values)
+    }
+
+    public func streamRow(raw values: UnsafeBufferPointer<RawReportValue>) throws {
+        guard let stream else { return }
+        try writer.write(stream, raw: values)
     }
 
     public func close() throws { try writer.close() }
@@ -115,6 +122,26 @@ public final class XLSXSink: ReportSink {
     }
 
     public func streamRow(_ values: [ReportValue]) throws { try writer.addRow(values.map(cell)) }
+
+    /// Raw cells of the row in progress, reused row after row.
+    private var rawCells: [XLSXRawCell] = []
+
+    public func streamRow(raw values: UnsafeBufferPointer<RawReportValue>) throws {
+        rawCells.removeAll(keepingCapacity: true)
+        for value in values {
+            // The same cells as `cell(_:)` makes of the owning values.
+            switch value {
+            case .null: rawCells.append(.empty)
+            case .text(let bytes): rawCells.append(.text(bytes))
+            case .int(let n): rawCells.append(.integer(n, style: .thousands))
+            case .exact(let money): rawCells.append(.decimal(micros: money.micros))
+            case .date(let date): rawCells.append(.date(daysSince1970: date.daysSinceEpoch))
+            case .dateTime(let instant, let offset):
+                rawCells.append(.dateTime(secondsSince1970: instant.secondsSinceEpoch + Int64(offset)))
+            }
+        }
+        try rawCells.withUnsafeBufferPointer { try writer.addRow(raw: $0) }
+    }
 
     public func close() throws { try writer.close() }
 

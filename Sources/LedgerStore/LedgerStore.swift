@@ -22,6 +22,10 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// Records of an account whose local day lies in `days`, ordered by (day, sent_at, vendor, message_id).
     func records(account: String, days: Range<LocalDate>, _ each: (DeliveryRecord, LocalDate) throws -> Void) throws
 
+    /// The same records as `records(account:days:)`, in the same order, as the month report's
+    /// Details sheet shows them (`MessageDetail`; a default implementation reads records).
+    func messageDetails(account: String, days: Range<LocalDate>, _ each: (MessageDetail) throws -> Void) throws
+
     /// The manifest, oldest first.
     func ingestedFiles() throws -> [IngestedFile]
 

@@ -50,10 +50,10 @@ extension Job {
         } catch let error as BillingError {
             throw Job.billingFailure(error)
         }
-        let records: RecordStream? = details ? { each in
-            try engine.store.records(account: id, days: month.days, each)
+        let messages: MessageDetailStream? = details ? { each in
+            try engine.store.messageDetails(account: id, days: month.days, each)
         } : nil
-        let paths = try MonthAccountReport(reports: reports, records: records).write(to: directory, formats: formats)
+        let paths = try MonthAccountReport(reports: reports, details: messages).write(to: directory, formats: formats)
         // The all-accounts workbook reads totals and channels only: a thousand accounts' daily
         // and per-line parts would otherwise stay in memory until the end.
         let summaries = reports.map { report in

@@ -81,7 +81,7 @@ public final class XLSXWriter {
         var buffer: ByteBuffer
         var rows = 0
         var columns = 0
-        var sharedStrings: [String] = []
+        var sharedStrings: [[UInt8]] = []
         var sharedIndex: [UTF8Key: Int] = [:]
         var sharedUses = 0
     }
@@ -148,6 +148,46 @@ public final class XLSXWriter {
         if cells.count > 16_384 { throw XLSXError(.tooManyColumns(cells.count), file: path) }
         if hot.pointee.rows >= options.maxRowsPerSheet { try continueSheet() }
         try writeRow(cells)
+    }
+
+    /// `addRow(_:)` for cells whose text is borrowed UTF-8 (`XLSXRawCell`), valid during the
+    /// call: rows streamed from a store without a `String` per cell. The same cells give the
+    /// same bytes as through `addRow(_:)`.
+    public func addRow(raw cells: UnsafeBufferPointer<XLSXRawCell>) throws(XLSXError) {
+        guard sheet != nil else { throw XLSXError(closed ? .writerClosed : .noSheetStarted, file: path) }
+        if cells.count > 16_384 { throw XLSXError(.tooManyColumns(cells.count), file: path) }
+        if hot.pointee.rows >= options.maxRowsPerSheet { try continueSheet() }
+        let out = beginRow(columns: cells.count)
+        for column in cells.indices {
+            let cell = cells[column]
+            switch cell.value {
+            case .empty:
+                guard cell.style.index != 0 else { continue }
+                cellStart(column, cell.style, to: out)
+                out.append("/>")
+            case .integer(let value):
+                cellStart(column, cell.style, to: out)
+                out.append("><v>")
+                out.append(signed: value)
+                out.append("</v></c>")
+            case .micros(let value):
+                cellStart(column, cell.style, to: out)
+                out.append("><v>")
+                out.append(micros: value)
+                out.append("</v></c>")
+            case .serial(let days, let seconds):
+                cellStart(column, cell.style, to: out)
+                appendSerial(days: days, seconds: seconds, to: out)
+            case .text(let bytes):
+                if bytes.count > 32_767 {
+                    // Possibly past Excel's cell limit: the `String` path measures and truncates.
+                    try writeText(String(decoding: bytes, as: UTF8.self), column: column, style: cell.style, to: out)
+                } else {
+                    writeShortText(bytes, column: column, style: cell.style, to: out)
+                }
+            }
+        }
+        try endRow(out)
     }
 
     /// Finishes the last sheet and writes the workbook parts and the zip directory.
@@ -264,19 +304,28 @@ public final class XLSXWriter {
     // MARK: - Rows and cells
 
     private func writeRow(_ cells: [XLSXCell]) throws(XLSXError) {
+        let out = beginRow(columns: cells.count)
+        for (column, cell) in cells.enumerated() {
+            try writeCell(cell, column: column, to: out)
+        }
+        try endRow(out)
+    }
+
+    @inline(__always) private func beginRow(columns: Int) -> ByteBuffer {
         let h = hot
         h.pointee.rows += 1
         let rowNumber = h.pointee.rows
-        if cells.count > h.pointee.columns { h.pointee.columns = cells.count }
+        if columns > h.pointee.columns { h.pointee.columns = columns }
         rowDigits.removeAll()
         rowDigits.append(decimal: rowNumber)
         let out = buffer
         out.append("<row r=\"")
         out.append(rowDigits.base, count: rowDigits.count)
         out.append("\">")
-        for (column, cell) in cells.enumerated() {
-            try writeCell(cell, column: column, to: out)
-        }
+        return out
+    }
+
+    @inline(__always) private func endRow(_ out: ByteBuffer) throws(XLSXError) {
         out.append("</row>")
         if out.count >= flushSize { try flush() }
     }
@@ -316,30 +365,65 @@ public final class XLSXWriter {
         case .bool(let value):
             cellStart(column, cell.style, to: out)
             out.append(value ? " t=\"b\"><v>1</v></c>" : " t=\"b\"><v>0</v></c>")
-        case .serial(var days, let seconds):
-            // Excel counts the phantom 1900-02-29 (serial 60): earlier dates are one less.
-            if days < 61 { days -= 1 }
+        case .serial(let days, let seconds):
             cellStart(column, cell.style, to: out)
-            out.append("><v>")
-            out.append(signed: days)
-            if seconds > 0 {
-                // The fraction of the day to 13 places, from integers (well inside a double's
-                // precision for any serial Excel shows, and it reads back to the second).
-                var fraction = (Int64(seconds) * 10_000_000_000_000 + 43_200) / 86_400
-                var width = 13
-                while fraction % 10 == 0 { fraction /= 10; width -= 1 }
-                out.append(UInt8(ascii: "."))
-                var digits = [UInt8](repeating: 48, count: width)
+            appendSerial(days: days, seconds: seconds, to: out)
+        case .text(let text):
+            try writeText(text, column: column, style: cell.style, to: out)
+        }
+    }
+
+    /// `><v>serial</v></c>` of a date or date-time.
+    @inline(__always) private func appendSerial(days: Int64, seconds: Int32, to out: ByteBuffer) {
+        var days = days
+        // Excel counts the phantom 1900-02-29 (serial 60): earlier dates are one less.
+        if days < 61 { days -= 1 }
+        out.append("><v>")
+        out.append(signed: days)
+        if seconds > 0 {
+            // The fraction of the day to 13 places, from integers (well inside a double's
+            // precision for any serial Excel shows, and it reads back to the second).
+            var fraction = (Int64(seconds) * 10_000_000_000_000 + 43_200) / 86_400
+            var width = 13
+            while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+            out.append(UInt8(ascii: "."))
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 13) { digits in
                 for i in stride(from: width - 1, through: 0, by: -1) {
                     digits[i] = 48 + UInt8(fraction % 10)
                     fraction /= 10
                 }
-                out.append(contentsOf: digits)
+                out.append(digits.baseAddress!, count: width)
             }
-            out.append("</v></c>")
-        case .text(let text):
-            try writeText(text, column: column, style: cell.style, to: out)
         }
+        out.append("</v></c>")
+    }
+
+    /// A text cell of at most 32,767 bytes (so within Excel's limit): shared when short and
+    /// the table has room, inline otherwise.
+    private func writeShortText(_ bytes: UnsafeRawBufferPointer, column: Int, style: XLSXStyleID, to out: ByteBuffer) {
+        cellStart(column, style, to: out)
+        if bytes.count <= options.sharedStringMaxBytes {
+            let h = hot
+            var index = h.pointee.sharedIndex[UTF8Key(borrowing: bytes)]
+            if index == nil, h.pointee.sharedStrings.count < options.sharedStringLimit {
+                let owned = [UInt8](bytes)
+                index = h.pointee.sharedStrings.count
+                h.pointee.sharedIndex[UTF8Key(owning: owned)] = index
+                h.pointee.sharedStrings.append(owned)
+            }
+            if let index {
+                h.pointee.sharedUses += 1
+                out.append(" t=\"s\"><v>")
+                out.append(decimal: index)
+                out.append("</v></c>")
+                return
+            }
+        }
+        out.append(" t=\"inlineStr\"><is><t")
+        if XMLText.needsPreserve(bytes) { out.append(" xml:space=\"preserve\"") }
+        out.append(UInt8(ascii: ">"))
+        XMLText.append(bytes.assumingMemoryBound(to: UInt8.self), to: out)
+        out.append("</t></is></c>")
     }
 
     private func writeText(_ original: String, column: Int, style: XLSXStyleID, to out: ByteBuffer) throws(XLSXError) {
@@ -360,29 +444,7 @@ public final class XLSXWriter {
                 }
             }
         }
-        cellStart(column, style, to: out)
-        if text.utf8.count <= options.sharedStringMaxBytes {
-            let h = hot
-            let key = UTF8Key(text)
-            var index = h.pointee.sharedIndex[key]
-            if index == nil, h.pointee.sharedStrings.count < options.sharedStringLimit {
-                index = h.pointee.sharedStrings.count
-                h.pointee.sharedIndex[key] = index
-                h.pointee.sharedStrings.append(text)
-            }
-            if let index {
-                h.pointee.sharedUses += 1
-                out.append(" t=\"s\"><v>")
-                out.append(decimal: index)
-                out.append("</v></c>")
-                return
-            }
-        }
-        out.append(" t=\"inlineStr\"><is><t")
-        if XMLText.needsPreserve(text) { out.append(" xml:space=\"preserve\"") }
-        out.append(UInt8(ascii: ">"))
-        XMLText.append(text, to: out)
-        out.append("</t></is></c>")
+        text.withUTF8 { writeShortText(UnsafeRawBufferPointer($0), column: column, style: style, to: out) }
     }
 
     // MARK: - Workbook parts
@@ -398,9 +460,11 @@ public final class XLSXWriter {
         out.append("\">")
         for text in hot.pointee.sharedStrings {
             out.append("<si><t")
-            if XMLText.needsPreserve(text) { out.append(" xml:space=\"preserve\"") }
-            out.append(UInt8(ascii: ">"))
-            XMLText.append(text, to: out)
+            text.withUnsafeBytes { bytes in
+                if XMLText.needsPreserve(bytes) { out.append(" xml:space=\"preserve\"") }
+                out.append(UInt8(ascii: ">"))
+                XMLText.append(bytes.assumingMemoryBound(to: UInt8.self), to: out)
+            }
             out.append("</t></si>")
             if out.count >= 1 << 16 {
                 try zip.write(out.bytes)
@@ -532,24 +596,36 @@ enum XLSXParts {
 /// A String keyed by its UTF-8 bytes: hashing the bytes skips the Unicode normalization that
 /// String's own hashing does (a measured cost with Korean text), and two spellings of the same
 /// text stay two entries, each written back byte for byte.
+/// A shared string's bytes as a dictionary key: stored keys own their bytes; a lookup key
+/// borrows the caller's (no copy per cell), valid during the lookup only.
 struct UTF8Key: Hashable {
-    let text: String
+    private let owned: [UInt8]?
+    private let borrowed: UnsafeRawBufferPointer
 
-    init(_ text: String) { self.text = text }
+    init(owning bytes: [UInt8]) {
+        owned = bytes
+        borrowed = UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    init(borrowing bytes: UnsafeRawBufferPointer) {
+        owned = nil
+        borrowed = bytes
+    }
+
+    @inline(__always) private func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let owned { return owned.withUnsafeBytes(body) }
+        return body(borrowed)
+    }
 
     func hash(into hasher: inout Hasher) {
-        if text.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) == nil {
-            var copy = text
-            copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        }
+        withBytes { hasher.combine(bytes: $0) }
     }
 
     static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool {
-        let same: Bool? = lhs.text.utf8.withContiguousStorageIfAvailable { a in
-            rhs.text.utf8.withContiguousStorageIfAvailable { b in
+        lhs.withBytes { a in
+            rhs.withBytes { b in
                 a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
             }
-        } ?? nil
-        return same ?? lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        }
     }
 }

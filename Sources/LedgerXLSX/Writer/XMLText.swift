@@ -19,6 +19,11 @@ enum XMLText {
         return isSpace(text.utf8.first) || isSpace(text.utf8.last)
     }
 
+    static func needsPreserve(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        func isSpace(_ b: UInt8?) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        return isSpace(bytes.first) || isSpace(bytes.last)
+    }
+
     static func append(_ u: UnsafeBufferPointer<UInt8>, to out: ByteBuffer) {
         guard let base = u.baseAddress else { return }
         let n = u.count
