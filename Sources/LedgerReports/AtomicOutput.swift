@@ -5,6 +5,7 @@ private let systemClose = Glibc.close
 import Darwin
 private let systemClose = Darwin.close
 #endif
+import Synchronization
 
 /// Writes a file so that a reader never sees half of it: the content goes to a temporary file
 /// in the same folder (created with the final mode, so recipient data is never readable by
@@ -17,11 +18,21 @@ public enum AtomicOutput {
     /// Calls `body` with the temporary path to fill, then moves it to `path`.
     public static func write(_ path: String, mode: mode_t = reportMode, _ body: (String) throws -> Void) throws {
         let directory = parent(of: path)
-        try makeDirectories(directory)
-        removeStaleTemporaries(in: directory.isEmpty ? "." : directory)
+        // Once per folder and process: a month's reports are thousands of files in one folder,
+        // and reading the folder for every file made the writes quadratic.
+        let firstVisit = preparedDirectories.withLock { $0.insert(directory).inserted }
+        if firstVisit {
+            try makeDirectories(directory)
+            removeStaleTemporaries(in: directory.isEmpty ? "." : directory)
+        }
         let name = String(path.split(separator: "/").last ?? Substring(path))
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        var fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        if fd < 0 && errno == ENOENT && !firstVisit {
+            // The folder went away since this process first wrote to it.
+            try makeDirectories(directory)
+            fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        }
         guard fd >= 0 else { throw ReportError(path: temporary, .io("cannot create: \(String(cString: strerror(errno)))")) }
         // The umask may have narrowed the mode; set it exactly.
         _ = fchmod(fd, mode)
@@ -38,6 +49,9 @@ public enum AtomicOutput {
         }
         try? sync(directory.isEmpty ? "." : directory, directory: true)
     }
+
+    /// Folders made and cleared of stale temporaries by this process.
+    private static let preparedDirectories = Mutex<Set<String>>([])
 
     /// Removes the temporary files (`.<name>.tmp-<pid>`) that a killed process left in a
     /// folder: no reader ever took them for output (the final name is only ever renamed into

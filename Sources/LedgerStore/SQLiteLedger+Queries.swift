@@ -126,45 +126,62 @@ extension SQLiteLedger {
 
 extension SQLiteLedger {
     /// The Details columns only, read in place: no `String` per column, and no lookup of the
-    /// source file's hash per row.
+    /// source file's hash per row. Read on a connection of its own (WAL lets readers run side by
+    /// side), so that two accounts' Details stream at once: `read` would hold the ledger's one
+    /// queue for as long as the callback writes the workbook.
     public func messageDetails(account: String, days: Range<LocalDate>, _ each: (MessageDetail) throws -> Void) throws {
-        try read { db in
-            guard let connection = db.sqliteConnection else { throw StoreError(.cannotOpen(path)) }
-            var statement: OpaquePointer?
-            let sql = """
-                SELECT local_day, sent_at, channel, status, reason_code, reason_text, fallback_of IS NOT NULL, recipient,
-                    category, units, vendor, message_id, vendor_cost
-                FROM deliveries WHERE account = ? AND local_day >= ? AND local_day < ?
-                ORDER BY local_day, sent_at, vendor, message_id
-                """
-            let code = sqlite3_prepare_v2(connection, sql, -1, &statement, nil)
-            guard code == SQLITE_OK, let s = statement else {
-                throw StoreError(.sqlite(code: code, message: String(cString: sqlite3_errmsg(connection))), context: path)
+        var reader: OpaquePointer?
+        let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+        guard !path.isEmpty, path != ":memory:", sqlite3_open_v2(path, &reader, flags, nil) == SQLITE_OK, let reader else {
+            sqlite3_close_v2(reader)
+            return try read { db in
+                guard let connection = db.sqliteConnection else { throw StoreError(.cannotOpen(path)) }
+                try streamDetails(connection, account: account, days: days, each)
             }
-            defer { sqlite3_finalize(s) }
-            bindText(s, 1, account)
-            sqlite3_bind_int64(s, 2, Int64(days.lowerBound.daysSinceEpoch))
-            sqlite3_bind_int64(s, 3, Int64(days.upperBound.daysSinceEpoch))
-            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-            @inline(__always) func text(_ column: Int32) -> UnsafeRawBufferPointer? {
-                // sqlite3_column_text before sqlite3_column_bytes: the length is of that form.
-                guard let pointer = sqlite3_column_text(s, column) else { return nil }
-                return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(s, column)))
+        }
+        defer { sqlite3_close_v2(reader) }
+        sqlite3_busy_timeout(reader, 10_000)
+        // A small cache: rows are read once, and two of these may be open at a time.
+        sqlite3_exec(reader, "PRAGMA cache_size = -2048; PRAGMA temp_store = MEMORY", nil, nil, nil)
+        try streamDetails(reader, account: account, days: days, each)
+    }
+
+    private func streamDetails(_ connection: OpaquePointer, account: String, days: Range<LocalDate>,
+                               _ each: (MessageDetail) throws -> Void) throws {
+        var statement: OpaquePointer?
+        let sql = """
+            SELECT local_day, sent_at, channel, status, reason_code, reason_text, fallback_of IS NOT NULL, recipient,
+                category, units, vendor, message_id, vendor_cost
+            FROM deliveries WHERE account = ? AND local_day >= ? AND local_day < ?
+            ORDER BY local_day, sent_at, vendor, message_id
+            """
+        let code = sqlite3_prepare_v2(connection, sql, -1, &statement, nil)
+        guard code == SQLITE_OK, let s = statement else {
+            throw StoreError(.sqlite(code: code, message: String(cString: sqlite3_errmsg(connection))), context: path)
+        }
+        defer { sqlite3_finalize(s) }
+        bindText(s, 1, account)
+        sqlite3_bind_int64(s, 2, Int64(days.lowerBound.daysSinceEpoch))
+        sqlite3_bind_int64(s, 3, Int64(days.upperBound.daysSinceEpoch))
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        @inline(__always) func text(_ column: Int32) -> UnsafeRawBufferPointer? {
+            // sqlite3_column_text before sqlite3_column_bytes: the length is of that form.
+            guard let pointer = sqlite3_column_text(s, column) else { return nil }
+            return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(s, column)))
+        }
+        while true {
+            let step = sqlite3_step(s)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else {
+                throw StoreError(.sqlite(code: step, message: String(cString: sqlite3_errmsg(connection))), context: path)
             }
-            while true {
-                let step = sqlite3_step(s)
-                if step == SQLITE_DONE { break }
-                guard step == SQLITE_ROW else {
-                    throw StoreError(.sqlite(code: step, message: String(cString: sqlite3_errmsg(connection))), context: path)
-                }
-                try each(MessageDetail(
-                    day: LocalDate(daysSinceEpoch: Int(sqlite3_column_int64(s, 0))),
-                    sentAt: Instant(secondsSinceEpoch: sqlite3_column_int64(s, 1)),
-                    channel: text(2) ?? empty, status: text(3) ?? empty, reasonCode: text(4), reasonText: text(5),
-                    isFallback: sqlite3_column_int64(s, 6) != 0, recipient: text(7), category: text(8),
-                    units: sqlite3_column_int64(s, 9), vendor: text(10) ?? empty, messageID: text(11) ?? empty,
-                    vendorCost: sqlite3_column_type(s, 12) == SQLITE_NULL ? nil : Money(micros: sqlite3_column_int64(s, 12))))
-            }
+            try each(MessageDetail(
+                day: LocalDate(daysSinceEpoch: Int(sqlite3_column_int64(s, 0))),
+                sentAt: Instant(secondsSinceEpoch: sqlite3_column_int64(s, 1)),
+                channel: text(2) ?? empty, status: text(3) ?? empty, reasonCode: text(4), reasonText: text(5),
+                isFallback: sqlite3_column_int64(s, 6) != 0, recipient: text(7), category: text(8),
+                units: sqlite3_column_int64(s, 9), vendor: text(10) ?? empty, messageID: text(11) ?? empty,
+                vendorCost: sqlite3_column_type(s, 12) == SQLITE_NULL ? nil : Money(micros: sqlite3_column_int64(s, 12))))
         }
     }
 }

@@ -11,10 +11,11 @@ extension Job {
         let ids = account.map { [$0] } ?? engine.accounts.accounts.map(\.id)
         let directory = MonthAccountReport.directory(out: config.paths.out, month: month)
         // Accounts are independent: two threads render them (a core each on this 2-core
-        // machine; the ledger's reads and writes stay serialized by its queue). With Details
-        // sheets one at a time, so a month of millions of rows stays within its memory bound.
+        // machine; the ledger's reads and writes stay serialized by its queue, except the
+        // Details rows, streamed on a reading connection of their own). Memory stays flat:
+        // each worker holds one workbook's shared strings and buffers at a time.
         let job = self
-        let perAccount = try ParallelWork.map(ids, workers: details || ids.count < 4 ? 1 : 2) { id in
+        let perAccount = try ParallelWork.map(ids, workers: ids.count < 2 ? 1 : 2) { id in
             try job.writeAccountMonth(id: id, month: month, details: details, formats: formats, asOf: asOf,
                                       engine: engine, directory: directory)
         }

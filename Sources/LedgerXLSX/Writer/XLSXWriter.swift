@@ -84,6 +84,7 @@ public final class XLSXWriter {
         var sharedStrings: [[UInt8]] = []
         var sharedIndex: [UTF8Key: Int] = [:]
         var sharedUses = 0
+        var recent = RecentSharedStrings()
     }
     private let hot: UnsafeMutablePointer<Hot>
     private var buffer: ByteBuffer { hot.pointee.buffer }
@@ -115,6 +116,7 @@ public final class XLSXWriter {
 
     deinit {
         pipeline.stop()
+        hot.pointee.recent.deallocate()
         hot.deinitialize(count: 1)
         hot.deallocate()
     }
@@ -404,12 +406,16 @@ public final class XLSXWriter {
         cellStart(column, style, to: out)
         if bytes.count <= options.sharedStringMaxBytes {
             let h = hot
-            var index = h.pointee.sharedIndex[UTF8Key(borrowing: bytes)]
-            if index == nil, h.pointee.sharedStrings.count < options.sharedStringLimit {
-                let owned = [UInt8](bytes)
-                index = h.pointee.sharedStrings.count
-                h.pointee.sharedIndex[UTF8Key(owning: owned)] = index
-                h.pointee.sharedStrings.append(owned)
+            var index = h.pointee.recent.index(of: bytes, column: column)
+            if index == nil {
+                index = h.pointee.sharedIndex[UTF8Key(borrowing: bytes)]
+                if index == nil, h.pointee.sharedStrings.count < options.sharedStringLimit {
+                    let owned = [UInt8](bytes)
+                    index = h.pointee.sharedStrings.count
+                    h.pointee.sharedIndex[UTF8Key(owning: owned)] = index
+                    h.pointee.sharedStrings.append(owned)
+                }
+                if let index { h.pointee.recent.remember(bytes, index: index, column: column) }
             }
             if let index {
                 h.pointee.sharedUses += 1
@@ -596,6 +602,54 @@ enum XLSXParts {
 /// A String keyed by its UTF-8 bytes: hashing the bytes skips the Unicode normalization that
 /// String's own hashing does (a measured cost with Korean text), and two spellings of the same
 /// text stay two entries, each written back byte for byte.
+/// Per column, the last few short shared strings and their indexes: consecutive rows repeat
+/// channels, statuses and vendors, found here by comparing bytes instead of hashing them.
+/// Fixed slots in raw memory (no reference counting per cell).
+struct RecentSharedStrings {
+    static let columns = 64, slots = 4, width = 32
+    private let bytes: UnsafeMutablePointer<UInt8>
+    private let lengths: UnsafeMutablePointer<Int32>
+    private let indexes: UnsafeMutablePointer<Int>
+    private let next: UnsafeMutablePointer<UInt8>
+
+    init() {
+        let count = Self.columns * Self.slots
+        bytes = .allocate(capacity: count * Self.width)
+        bytes.initialize(repeating: 0, count: count * Self.width)
+        lengths = .allocate(capacity: count)
+        lengths.initialize(repeating: -1, count: count)
+        indexes = .allocate(capacity: count)
+        indexes.initialize(repeating: 0, count: count)
+        next = .allocate(capacity: Self.columns)
+        next.initialize(repeating: 0, count: Self.columns)
+    }
+
+    func deallocate() {
+        bytes.deallocate()
+        lengths.deallocate()
+        indexes.deallocate()
+        next.deallocate()
+    }
+
+    @inline(__always) func index(of text: UnsafeRawBufferPointer, column: Int) -> Int? {
+        guard column < Self.columns, text.count <= Self.width else { return nil }
+        let first = column * Self.slots
+        for slot in first..<first + Self.slots where Int(lengths[slot]) == text.count {
+            if text.count == 0 || memcmp(bytes + slot * Self.width, text.baseAddress!, text.count) == 0 { return indexes[slot] }
+        }
+        return nil
+    }
+
+    @inline(__always) func remember(_ text: UnsafeRawBufferPointer, index: Int, column: Int) {
+        guard column < Self.columns, text.count <= Self.width else { return }
+        let slot = column * Self.slots + Int(next[column])
+        next[column] = UInt8((Int(next[column]) + 1) % Self.slots)
+        if text.count > 0 { (bytes + slot * Self.width).update(from: text.baseAddress!.assumingMemoryBound(to: UInt8.self), count: text.count) }
+        lengths[slot] = Int32(text.count)
+        indexes[slot] = index
+    }
+}
+
 /// A shared string's bytes as a dictionary key: stored keys own their bytes; a lookup key
 /// borrows the caller's (no copy per cell), valid during the lookup only.
 struct UTF8Key: Hashable {
