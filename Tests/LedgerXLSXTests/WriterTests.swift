@@ -183,4 +183,23 @@ struct WriterTests {
         #expect(rows.count == 50)
         #expect(rows[49].cells == [.string("distinct 49"), .string("repeated")])
     }
+
+    @Test("a column of ids is written inline once its first 4,096 cells are all new; repeating columns stay shared")
+    func uniqueColumnsGoInline() throws {
+        let path = try write(options: XLSXWriterOptions()) { w in
+            try w.startSheet("S")
+            for i in 0..<10_000 { try w.addRow([.text("id-\(i)"), .text(["SMS", "LMS", "ALIMTALK"][i % 3])]) }
+            try w.startSheet("T")
+            for i in 0..<100 { try w.addRow([.text("later-\(i)")]) }
+        }
+        let archive = try ZipArchive(path: path, limits: .default)
+        let sst = String(decoding: try archive.readAll(archive.entry(named: "xl/sharedStrings.xml")!), as: UTF8.self)
+        // The first 4,096 ids, the three channels, then the next sheet's column starts shared again.
+        #expect(sst.contains("uniqueCount=\"\(4096 + 3 + 100)\""))
+        let rows = try readAll(path)
+        #expect(rows.count == 10_000)
+        #expect(rows[4095].cells == [.string("id-4095"), .string("SMS")])
+        #expect(rows[9999].cells == [.string("id-9999"), .string("SMS")])
+        #expect(try readAll(path, sheet: .index(1))[99].cells == [.string("later-99")])
+    }
 }

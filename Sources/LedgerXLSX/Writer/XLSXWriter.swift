@@ -11,7 +11,9 @@ public struct XLSXWriterOptions: Sendable {
     /// level 6 took 35.8 s for 48 MB. Deflate is the longest stage of writing, so 1 it is.
     public var compressionLevel: Int = 1
     /// Distinct strings kept in the shared-string table; later new strings are written inline,
-    /// so memory stays bounded however many rows come.
+    /// so memory stays bounded however many rows come. (A column of a sheet whose first 4,096
+    /// text cells are at least 95% new strings, such as message ids, is written inline from
+    /// there on: `RecentSharedStrings`.)
     public var sharedStringLimit: Int = 100_000
     /// Longer strings are always written inline (they rarely repeat).
     public var sharedStringMaxBytes: Int = 256
@@ -222,6 +224,7 @@ public final class XLSXWriter {
         sheet = new
         hot.pointee.rows = 0
         hot.pointee.columns = 0
+        hot.pointee.recent.startSheet()
         let o = new.options
         let out = buffer
         out.append(XLSXParts.xmlDeclaration)
@@ -404,9 +407,10 @@ public final class XLSXWriter {
     /// the table has room, inline otherwise.
     private func writeShortText(_ bytes: UnsafeRawBufferPointer, column: Int, style: XLSXStyleID, to out: ByteBuffer) {
         cellStart(column, style, to: out)
-        if bytes.count <= options.sharedStringMaxBytes {
-            let h = hot
+        let h = hot
+        if bytes.count <= options.sharedStringMaxBytes && !h.pointee.recent.isInline(column) {
             var index = h.pointee.recent.index(of: bytes, column: column)
+            var new = false
             if index == nil {
                 index = h.pointee.sharedIndex[UTF8Key(borrowing: bytes)]
                 if index == nil, h.pointee.sharedStrings.count < options.sharedStringLimit {
@@ -414,9 +418,11 @@ public final class XLSXWriter {
                     index = h.pointee.sharedStrings.count
                     h.pointee.sharedIndex[UTF8Key(owning: owned)] = index
                     h.pointee.sharedStrings.append(owned)
+                    new = true
                 }
                 if let index { h.pointee.recent.remember(bytes, index: index, column: column) }
             }
+            h.pointee.recent.count(column: column, new: new)
             if let index {
                 h.pointee.sharedUses += 1
                 out.append(" t=\"s\"><v>")
@@ -605,12 +611,22 @@ enum XLSXParts {
 /// Per column, the last few short shared strings and their indexes: consecutive rows repeat
 /// channels, statuses and vendors, found here by comparing bytes instead of hashing them.
 /// Fixed slots in raw memory (no reference counting per cell).
+///
+/// It also counts, per column of the current sheet, how many text cells were new strings: a
+/// column whose first `probe` text cells are nearly all new (ids, which never repeat) is written
+/// inline for the rest of the sheet instead of filling the table and its index.
 struct RecentSharedStrings {
     static let columns = 64, slots = 4, width = 32
+    static let probe: Int32 = 4096, newAtLeast: Int32 = 3891  // 95%
     private let bytes: UnsafeMutablePointer<UInt8>
     private let lengths: UnsafeMutablePointer<Int32>
     private let indexes: UnsafeMutablePointer<Int>
     private let next: UnsafeMutablePointer<UInt8>
+    /// Per column: text cells seen in this sheet (up to `probe`), new strings among them, and
+    /// whether the column is now written inline.
+    private let seen: UnsafeMutablePointer<Int32>
+    private let added: UnsafeMutablePointer<Int32>
+    private let inline: UnsafeMutablePointer<Bool>
 
     init() {
         let count = Self.columns * Self.slots
@@ -622,6 +638,12 @@ struct RecentSharedStrings {
         indexes.initialize(repeating: 0, count: count)
         next = .allocate(capacity: Self.columns)
         next.initialize(repeating: 0, count: Self.columns)
+        seen = .allocate(capacity: Self.columns)
+        seen.initialize(repeating: 0, count: Self.columns)
+        added = .allocate(capacity: Self.columns)
+        added.initialize(repeating: 0, count: Self.columns)
+        inline = .allocate(capacity: Self.columns)
+        inline.initialize(repeating: false, count: Self.columns)
     }
 
     func deallocate() {
@@ -629,6 +651,24 @@ struct RecentSharedStrings {
         lengths.deallocate()
         indexes.deallocate()
         next.deallocate()
+        seen.deallocate()
+        added.deallocate()
+        inline.deallocate()
+    }
+
+    func startSheet() {
+        seen.update(repeating: 0, count: Self.columns)
+        added.update(repeating: 0, count: Self.columns)
+        inline.update(repeating: false, count: Self.columns)
+    }
+
+    @inline(__always) func isInline(_ column: Int) -> Bool { column < Self.columns && inline[column] }
+
+    @inline(__always) func count(column: Int, new: Bool) {
+        guard column < Self.columns, seen[column] < Self.probe else { return }
+        seen[column] += 1
+        if new { added[column] += 1 }
+        if seen[column] == Self.probe && added[column] >= Self.newAtLeast { inline[column] = true }
     }
 
     @inline(__always) func index(of text: UnsafeRawBufferPointer, column: Int) -> Int? {
