@@ -37,8 +37,13 @@ public enum AtomicOutput {
         // The umask may have narrowed the mode; set it exactly.
         _ = fchmod(fd, mode)
         _ = systemClose(fd)
+        if deferred.withLock({ $0?.files.contains { $0.path == path } ?? false }) {
+            // The same file again before its first version was renamed: that one goes first.
+            try commitDeferred()
+        }
         do {
             try body(temporary)
+            if try queueDeferred(Deferred.File(temporary: temporary, path: path, directory: directory)) { return }
             try sync(temporary)
             guard rename(temporary, path) == 0 else {
                 throw ReportError(path: path, .io("cannot rename into place: \(String(cString: strerror(errno)))"))
@@ -48,6 +53,111 @@ public enum AtomicOutput {
             throw error
         }
         try? sync(directory.isEmpty ? "." : directory, directory: true)
+    }
+
+    /// Runs `body` with the fsyncs of the files it writes batched: each file is still durable
+    /// before it is renamed into place, but its writeback starts when it is written, and the
+    /// fsync, rename and folder fsync are done for up to `batch` files at a time (a month's
+    /// reports are thousands of files: one fsync after each, and one of its folder, waited on
+    /// the disk about 15% of the run). Files written by the time `body` ends, or throws, are
+    /// in place when this returns. While a block is open, every `write` of the process is
+    /// batched (the batch size is the first open block's).
+    public static func deferringSync<T>(batch: Int = 64, _ body: () throws -> T) throws -> T {
+        // Blocks may overlap (threads of their own): the queue lives while any is open, and
+        // each block's end commits everything queued, its own files among them.
+        deferred.withLock { state in
+            if state == nil { state = Deferred(limit: batch) }
+            state!.openBlocks += 1
+        }
+        defer {
+            // The last block to close takes anything still queued (a file queued by another
+            // block after that block's own commit) and ends the queue.
+            let leftovers = deferred.withLock { state -> [Deferred.File] in
+                state!.openBlocks -= 1
+                guard state!.openBlocks == 0 else { return [] }
+                defer { state = nil }
+                return state!.files
+            }
+            try? commit(leftovers)
+        }
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try? commitDeferred()
+            throw error
+        }
+        try commitDeferred()
+        return result
+    }
+
+    struct Deferred {
+        struct File {
+            let temporary: String
+            let path: String
+            let directory: String
+        }
+        let limit: Int
+        var openBlocks = 0
+        var files: [File] = []
+    }
+
+    private static let deferred = Mutex<Deferred?>(nil)
+
+    /// Queues a finished temporary file when a `deferringSync` block is active (starting its
+    /// writeback now), committing the queue when it is full; false when there is no block.
+    private static func queueDeferred(_ file: Deferred.File) throws -> Bool {
+        let queued = deferred.withLock { state -> Bool? in
+            guard state != nil else { return nil }
+            state!.files.append(file)
+            return state!.files.count >= state!.limit
+        }
+        guard let full = queued else { return false }
+        startWriteback(file.temporary)
+        if full { try commitDeferred() }
+        return true
+    }
+
+    /// Asks the kernel to start writing the file out, without waiting for it (on Linux,
+    /// POSIX_FADV_DONTNEED starts writeback of the dirty pages; the report is not read again).
+    private static func startWriteback(_ path: String) {
+        #if os(Linux)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+        _ = systemClose(fd)
+        #endif
+    }
+
+    /// fsync, rename and folder fsync of the queued files (taken from the queue first, so the
+    /// other worker goes on queueing meanwhile).
+    private static func commitDeferred() throws {
+        try commit(deferred.withLock { state -> [Deferred.File] in
+            guard state != nil else { return [] }
+            defer { state!.files.removeAll() }
+            return state!.files
+        })
+    }
+
+    private static func commit(_ files: [Deferred.File]) throws {
+        guard !files.isEmpty else { return }
+        var failure: (any Error)?
+        var directories: [String] = []
+        for file in files {
+            do {
+                guard failure == nil else { throw ReportError(path: file.path, .io("not written: an earlier file failed")) }
+                try sync(file.temporary)
+                guard rename(file.temporary, file.path) == 0 else {
+                    throw ReportError(path: file.path, .io("cannot rename into place: \(String(cString: strerror(errno)))"))
+                }
+                if !directories.contains(file.directory) { directories.append(file.directory) }
+            } catch {
+                unlink(file.temporary)
+                if failure == nil { failure = error }
+            }
+        }
+        for directory in directories { try? sync(directory.isEmpty ? "." : directory, directory: true) }
+        if let failure { throw failure }
     }
 
     /// Folders made and cleared of stale temporaries by this process.

@@ -8,6 +8,14 @@ extension Job {
     /// vendor's refund report. Returns the paths written. For `report month` and `run`.
     func writeMonthReports(month: CalendarMonth, account: String?, details: Bool, formats: Set<ReportFormat>,
                            asOf: Instant, engine: BillingEngine) throws -> [String] {
+        // Thousands of files: their fsyncs are batched (each is still durable before its rename).
+        try AtomicOutput.deferringSync {
+            try writeMonthReportFiles(month: month, account: account, details: details, formats: formats, asOf: asOf, engine: engine)
+        }
+    }
+
+    private func writeMonthReportFiles(month: CalendarMonth, account: String?, details: Bool, formats: Set<ReportFormat>,
+                                       asOf: Instant, engine: BillingEngine) throws -> [String] {
         let ids = account.map { [$0] } ?? engine.accounts.accounts.map(\.id)
         let directory = MonthAccountReport.directory(out: config.paths.out, month: month)
         // Accounts are independent: two threads render them (a core each on this 2-core
