@@ -5,6 +5,7 @@ private let systemClose = Glibc.close
 import Darwin
 private let systemClose = Darwin.close
 #endif
+import Foundation
 import Synchronization
 
 /// Writes a file so that a reader never sees half of it: the content goes to a temporary file
@@ -16,7 +17,8 @@ public enum AtomicOutput {
     public static let reportMode: mode_t = 0o640
 
     /// Calls `body` with the temporary path to fill, then moves it to `path`.
-    public static func write(_ path: String, mode: mode_t = reportMode, _ body: (String) throws -> Void) throws {
+    /// With a `batch`, the fsync and rename wait for the batch (`Batch`).
+    public static func write(_ path: String, mode: mode_t = reportMode, batch: Batch? = nil, _ body: (String) throws -> Void) throws {
         let directory = parent(of: path)
         // Once per folder and process: a month's reports are thousands of files in one folder,
         // and reading the folder for every file made the writes quadratic.
@@ -37,13 +39,16 @@ public enum AtomicOutput {
         // The umask may have narrowed the mode; set it exactly.
         _ = fchmod(fd, mode)
         _ = systemClose(fd)
-        if deferred.withLock({ $0?.files.contains { $0.path == path } ?? false }) {
+        if let batch, batch.holds(path) {
             // The same file again before its first version was renamed: that one goes first.
-            try commitDeferred()
+            try batch.commit()
         }
         do {
             try body(temporary)
-            if try queueDeferred(Deferred.File(temporary: temporary, path: path, directory: directory)) { return }
+            if let batch {
+                try batch.add(Batch.File(temporary: temporary, path: path, directory: directory))
+                return
+            }
             try sync(temporary)
             guard rename(temporary, path) == 0 else {
                 throw ReportError(path: path, .io("cannot rename into place: \(String(cString: strerror(errno)))"))
@@ -55,109 +60,87 @@ public enum AtomicOutput {
         try? sync(directory.isEmpty ? "." : directory, directory: true)
     }
 
-    /// Runs `body` with the fsyncs of the files it writes batched: each file is still durable
-    /// before it is renamed into place, but its writeback starts when it is written, and the
-    /// fsync, rename and folder fsync are done for up to `batch` files at a time (a month's
-    /// reports are thousands of files: one fsync after each, and one of its folder, waited on
-    /// the disk about 15% of the run). Files written by the time `body` ends, or throws, are
-    /// in place when this returns. While a block is open, every `write` of the process is
-    /// batched (the batch size is the first open block's).
-    public static func deferringSync<T>(batch: Int = 64, _ body: () throws -> T) throws -> T {
-        // Blocks may overlap (threads of their own): the queue lives while any is open, and
-        // each block's end commits everything queued, its own files among them.
-        deferred.withLock { state in
-            if state == nil { state = Deferred(limit: batch) }
-            state!.openBlocks += 1
-        }
-        defer {
-            // The last block to close takes anything still queued (a file queued by another
-            // block after that block's own commit) and ends the queue.
-            let leftovers = deferred.withLock { state -> [Deferred.File] in
-                state!.openBlocks -= 1
-                guard state!.openBlocks == 0 else { return [] }
-                defer { state = nil }
-                return state!.files
-            }
-            try? commit(leftovers)
-        }
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            try? commitDeferred()
-            throw error
-        }
-        try commitDeferred()
-        return result
-    }
-
-    struct Deferred {
+    /// Files whose fsyncs are batched: each is still durable before it is renamed into place,
+    /// but its writeback starts when it is written, and the fsync, rename and folder fsync are
+    /// done for `limit` files at a time (a month's reports are thousands of files: an fsync
+    /// after each, and one of its folder, waited on the disk for about 15% of the run). Whoever
+    /// makes a batch commits it at the end (`AtomicOutput.batched`); it may be shared by threads.
+    public final class Batch: @unchecked Sendable {
+        // @unchecked: `files` only under `lock`.
         struct File {
             let temporary: String
             let path: String
             let directory: String
         }
         let limit: Int
-        var openBlocks = 0
-        var files: [File] = []
-    }
+        private let lock = NSLock()
+        private var files: [File] = []
 
-    private static let deferred = Mutex<Deferred?>(nil)
+        public init(limit: Int = 64) { self.limit = limit }
 
-    /// Queues a finished temporary file when a `deferringSync` block is active (starting its
-    /// writeback now), committing the queue when it is full; false when there is no block.
-    private static func queueDeferred(_ file: Deferred.File) throws -> Bool {
-        let queued = deferred.withLock { state -> Bool? in
-            guard state != nil else { return nil }
-            state!.files.append(file)
-            return state!.files.count >= state!.limit
-        }
-        guard let full = queued else { return false }
-        startWriteback(file.temporary)
-        if full { try commitDeferred() }
-        return true
-    }
+        func holds(_ path: String) -> Bool { lock.withLock { files.contains { $0.path == path } } }
 
-    /// Asks the kernel to start writing the file out, without waiting for it (on Linux,
-    /// POSIX_FADV_DONTNEED starts writeback of the dirty pages; the report is not read again).
-    private static func startWriteback(_ path: String) {
-        #if os(Linux)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
-        _ = systemClose(fd)
-        #endif
-    }
-
-    /// fsync, rename and folder fsync of the queued files (taken from the queue first, so the
-    /// other worker goes on queueing meanwhile).
-    private static func commitDeferred() throws {
-        try commit(deferred.withLock { state -> [Deferred.File] in
-            guard state != nil else { return [] }
-            defer { state!.files.removeAll() }
-            return state!.files
-        })
-    }
-
-    private static func commit(_ files: [Deferred.File]) throws {
-        guard !files.isEmpty else { return }
-        var failure: (any Error)?
-        var directories: [String] = []
-        for file in files {
-            do {
-                guard failure == nil else { throw ReportError(path: file.path, .io("not written: an earlier file failed")) }
-                try sync(file.temporary)
-                guard rename(file.temporary, file.path) == 0 else {
-                    throw ReportError(path: file.path, .io("cannot rename into place: \(String(cString: strerror(errno)))"))
-                }
-                if !directories.contains(file.directory) { directories.append(file.directory) }
-            } catch {
-                unlink(file.temporary)
-                if failure == nil { failure = error }
+        func add(_ file: File) throws {
+            startWriteback(file.temporary)
+            let full = lock.withLock {
+                files.append(file)
+                return files.count >= limit
             }
+            if full { try commit() }
         }
-        for directory in directories { try? sync(directory.isEmpty ? "." : directory, directory: true) }
-        if let failure { throw failure }
+
+        /// fsync, rename and folder fsync of the files queued so far (taken from the queue
+        /// first, so other threads go on queueing meanwhile).
+        public func commit() throws {
+            let taken = lock.withLock {
+                defer { files.removeAll() }
+                return files
+            }
+            guard !taken.isEmpty else { return }
+            var failure: (any Error)?
+            var directories: [String] = []
+            for file in taken {
+                do {
+                    guard failure == nil else { throw ReportError(path: file.path, .io("not written: an earlier file failed")) }
+                    try AtomicOutput.sync(file.temporary)
+                    guard rename(file.temporary, file.path) == 0 else {
+                        throw ReportError(path: file.path, .io("cannot rename into place: \(String(cString: strerror(errno)))"))
+                    }
+                    if !directories.contains(file.directory) { directories.append(file.directory) }
+                } catch {
+                    unlink(file.temporary)
+                    if failure == nil { failure = error }
+                }
+            }
+            for directory in directories { try? AtomicOutput.sync(directory.isEmpty ? "." : directory, directory: true) }
+            if let failure { throw failure }
+        }
+
+        /// Asks the kernel to start writing the file out, without waiting for it (on Linux,
+        /// POSIX_FADV_DONTNEED starts writeback of the dirty pages; the report is not read again).
+        private func startWriteback(_ path: String) {
+            #if os(Linux)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return }
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+            _ = systemClose(fd)
+            #endif
+        }
+    }
+
+    /// Runs `body` with a batch for its writes and commits it: files written by the time
+    /// `body` ends, or throws, are in place when this returns.
+    public static func batched<T>(limit: Int = 64, _ body: (Batch) throws -> T) throws -> T {
+        let batch = Batch(limit: limit)
+        let result: T
+        do {
+            result = try body(batch)
+        } catch {
+            try? batch.commit()
+            throw error
+        }
+        try batch.commit()
+        return result
     }
 
     /// Folders made and cleared of stale temporaries by this process.

@@ -25,8 +25,9 @@ public struct MonthAccountReport {
     public static func directory(out: String, month: CalendarMonth) -> String { "\(out)/months/\(month)" }
 
     @discardableResult
-    public func write(to directory: String, formats: Set<ReportFormat>) throws -> [String] {
-        try ReportFiles.write(directory: directory, stem: all.account, formats: formats, language: language, options: xlsxOptions, render)
+    public func write(to directory: String, formats: Set<ReportFormat>, batch: AtomicOutput.Batch? = nil) throws -> [String] {
+        try ReportFiles.write(directory: directory, stem: all.account, formats: formats, language: language, options: xlsxOptions,
+                              batch: batch, render)
     }
 
     public func render(into sink: any ReportSink) throws {
@@ -141,8 +142,8 @@ public struct MonthAllAccountsReport {
     }
 
     @discardableResult
-    public func write(to directory: String, formats: Set<ReportFormat>) throws -> [String] {
-        try ReportFiles.write(directory: directory, stem: Self.stem, formats: formats, language: .ko, options: xlsxOptions, render)
+    public func write(to directory: String, formats: Set<ReportFormat>, batch: AtomicOutput.Batch? = nil) throws -> [String] {
+        try ReportFiles.write(directory: directory, stem: Self.stem, formats: formats, language: .ko, options: xlsxOptions, batch: batch, render)
     }
 
     public func render(into sink: any ReportSink) throws {
@@ -186,7 +187,7 @@ enum ReportFiles {
     /// Renders once into every format at the same time (a store's rows are read once for the
     /// workbook and its twin); each file is written to a temporary name and renamed into place.
     static func write(directory: String, stem: String, formats: Set<ReportFormat>, language: ReportLanguage, options: XLSXWriterOptions,
-                      _ render: (any ReportSink) throws -> Void) throws -> [String] {
+                      batch: AtomicOutput.Batch? = nil, _ render: (any ReportSink) throws -> Void) throws -> [String] {
         let ordered = formats.sorted()
         let paths = ordered.map { "\(directory)/\(stem).\($0.rawValue)" }
         var sinks: [any ReportSink] = []
@@ -196,7 +197,7 @@ enum ReportFiles {
                 for sink in sinks { try sink.close() }
                 return
             }
-            try AtomicOutput.write(paths[index]) { temporary in
+            try AtomicOutput.write(paths[index], batch: batch) { temporary in
                 sinks.append(ordered[index] == .xlsx
                     ? try XLSXSink(path: temporary, language: language, options: options)
                     : try JSONLSink(path: temporary))

@@ -19,9 +19,9 @@ public struct RefundReportFile {
     public static func directory(out: String, vendor: String) -> String { "\(out)/refunds/\(vendor)" }
 
     @discardableResult
-    public func write(to directory: String, formats: Set<ReportFormat>) throws -> [String] {
+    public func write(to directory: String, formats: Set<ReportFormat>, batch: AtomicOutput.Batch? = nil) throws -> [String] {
         try ReportFiles.write(directory: directory, stem: report.month.description, formats: formats, language: .ko,
-                              options: xlsxOptions, render)
+                              options: xlsxOptions, batch: batch, render)
     }
 
     public func render(into sink: any ReportSink) throws {

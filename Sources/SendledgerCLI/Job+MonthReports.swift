@@ -9,13 +9,14 @@ extension Job {
     func writeMonthReports(month: CalendarMonth, account: String?, details: Bool, formats: Set<ReportFormat>,
                            asOf: Instant, engine: BillingEngine) throws -> [String] {
         // Thousands of files: their fsyncs are batched (each is still durable before its rename).
-        try AtomicOutput.deferringSync {
-            try writeMonthReportFiles(month: month, account: account, details: details, formats: formats, asOf: asOf, engine: engine)
+        try AtomicOutput.batched { batch in
+            try writeMonthReportFiles(month: month, account: account, details: details, formats: formats, asOf: asOf,
+                                      engine: engine, batch: batch)
         }
     }
 
     private func writeMonthReportFiles(month: CalendarMonth, account: String?, details: Bool, formats: Set<ReportFormat>,
-                                       asOf: Instant, engine: BillingEngine) throws -> [String] {
+                                       asOf: Instant, engine: BillingEngine, batch: AtomicOutput.Batch) throws -> [String] {
         let ids = account.map { [$0] } ?? engine.accounts.accounts.map(\.id)
         let directory = MonthAccountReport.directory(out: config.paths.out, month: month)
         // Accounts are independent: two threads render them (a core each on this 2-core
@@ -25,20 +26,20 @@ extension Job {
         let job = self
         let perAccount = try ParallelWork.map(ids, workers: ids.count < 2 ? 1 : 2) { id in
             try job.writeAccountMonth(id: id, month: month, details: details, formats: formats, asOf: asOf,
-                                      engine: engine, directory: directory)
+                                      engine: engine, directory: directory, batch: batch)
         }
         var written = perAccount.flatMap(\.paths)
         let everyAccount = perAccount.map(\.summaries)
         let vendors = Set(perAccount.flatMap(\.vendors))
         if account == nil {
             written += try MonthAllAccountsReport(month: month, asOf: asOf, timeZone: config.policy.timeZone,
-                                                  accounts: everyAccount).write(to: directory, formats: formats)
+                                                  accounts: everyAccount).write(to: directory, formats: formats, batch: batch)
             for vendor in vendors.sorted() {
                 let refunds = try engine.refunds(vendor: vendor, month: month, includeItems: false)
                 written += try RefundReportFile(report: refunds, items: { channel, each in
                     try engine.refundItems(vendor: vendor, month: month, channel: channel, each)
                 }).write(
-                    to: RefundReportFile.directory(out: config.paths.out, vendor: vendor), formats: formats)
+                    to: RefundReportFile.directory(out: config.paths.out, vendor: vendor), formats: formats, batch: batch)
             }
         }
         return written
@@ -48,7 +49,8 @@ extension Job {
     /// it changed, the workbook and its JSONL twin written. Returns the paths, the reports
     /// slimmed to what the all-accounts workbook reads, and the vendors with cost.
     func writeAccountMonth(id: String, month: CalendarMonth, details: Bool, formats: Set<ReportFormat>, asOf: Instant,
-                           engine: BillingEngine, directory: String) throws -> (paths: [String], summaries: [MonthReport], vendors: [String]) {
+                           engine: BillingEngine, directory: String,
+                           batch: AtomicOutput.Batch? = nil) throws -> (paths: [String], summaries: [MonthReport], vendors: [String]) {
         var reports: [MonthReport] = []
         do {
             for condition in MonthCondition.allCases {
@@ -62,7 +64,7 @@ extension Job {
         let messages: MessageDetailStream? = details ? { each in
             try engine.store.messageDetails(account: id, days: month.days, each)
         } : nil
-        let paths = try MonthAccountReport(reports: reports, details: messages).write(to: directory, formats: formats)
+        let paths = try MonthAccountReport(reports: reports, details: messages).write(to: directory, formats: formats, batch: batch)
         // The all-accounts workbook reads totals and channels only: a thousand accounts' daily
         // and per-line parts would otherwise stay in memory until the end.
         let summaries = reports.map { report in
