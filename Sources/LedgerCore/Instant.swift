@@ -22,17 +22,31 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// ISO 8601 with the given offset: "2026-10-15T10:02:03+09:00".
     public func iso8601(offsetSeconds: Int) -> String {
+        var bytes: [UInt8] = []
+        appendISO8601(offsetSeconds: offsetSeconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `iso8601(offsetSeconds:)`'s bytes, appended.
+    public func appendISO8601(offsetSeconds: Int, to out: inout [UInt8]) {
         let local = secondsSinceEpoch + Int64(offsetSeconds)
-        let date = LocalDate(daysSinceEpoch: Int(floorDiv(local, 86_400)))
+        LocalDate(daysSinceEpoch: Int(floorDiv(local, 86_400))).appendDescription(to: &out)
         let secondOfDay = Int(local - floorDiv(local, 86_400) * 86_400)
-        var text = date.description + "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+        out.append(UInt8(ascii: "T"))
+        DecimalText.append(secondOfDay / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        DecimalText.append(secondOfDay / 60 % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        DecimalText.append(secondOfDay % 60, width: 2, to: &out)
         if offsetSeconds == 0 {
-            text += "Z"
+            out.append(UInt8(ascii: "Z"))
         } else {
             let magnitude = abs(offsetSeconds)
-            text += (offsetSeconds < 0 ? "-" : "+") + pad(magnitude / 3600, 2) + ":" + pad(magnitude / 60 % 60, 2)
+            out.append(UInt8(ascii: offsetSeconds < 0 ? "-" : "+"))
+            DecimalText.append(magnitude / 3600, width: 2, to: &out)
+            out.append(UInt8(ascii: ":"))
+            DecimalText.append(magnitude / 60 % 60, width: 2, to: &out)
         }
-        return text
     }
 }
 

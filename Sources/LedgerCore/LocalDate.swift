@@ -70,7 +70,20 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    public var description: String { pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) }
+    public var description: String {
+        var bytes: [UInt8] = []
+        appendDescription(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `description`'s bytes ("YYYY-MM-DD"), appended.
+    public func appendDescription(to out: inout [UInt8]) {
+        DecimalText.append(year, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        DecimalText.append(month, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        DecimalText.append(day, width: 2, to: &out)
+    }
 }
 
 func parseDigits(_ bytes: ArraySlice<UInt8>) -> Int? {
@@ -85,4 +98,32 @@ func parseDigits(_ bytes: ArraySlice<UInt8>) -> Int? {
 func pad(_ value: Int, _ width: Int) -> String {
     let text = String(value)
     return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+}
+
+/// Decimal digits written into bytes: what `Money`, `LocalDate` and `Instant` text is made of,
+/// for writers that build output without a `String` per value.
+public enum DecimalText {
+    /// The digits `String(value)` gives.
+    @inlinable public static func append<Value: BinaryInteger>(_ value: Value, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let start = out.count
+        var magnitude = value.magnitude
+        repeat {
+            out.append(48 + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
+    }
+
+    /// `pad(value, width)`: `String(value)` with zeros in front up to `width` characters.
+    static func append(_ value: Int, width: Int, to out: inout [UInt8]) {
+        guard value >= 0 else {
+            out.append(contentsOf: pad(value, width).utf8)
+            return
+        }
+        let start = out.count
+        append(value, to: &out)
+        let digits = out.count - start
+        if digits < width { out.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digits), at: start) }
+    }
 }

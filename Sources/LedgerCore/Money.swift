@@ -33,23 +33,39 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     static func decimalString(micros: Int128, scaleDigits: Int, minimumFractionDigits: Int) -> String {
+        var bytes: [UInt8] = []
+        appendDecimal(micros: micros, scaleDigits: scaleDigits, minimumFractionDigits: minimumFractionDigits, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `description`'s bytes, appended (the JSONL writer's path, without a `String`).
+    public func appendDescription(to out: inout [UInt8]) {
+        Money.appendDecimal(micros: Int128(micros), scaleDigits: 6, minimumFractionDigits: 0, to: &out)
+    }
+
+    static func appendDecimal(micros: Int128, scaleDigits: Int, minimumFractionDigits: Int, to out: inout [UInt8]) {
         let negative = micros < 0
         let magnitude = negative ? -micros : micros
         var divisor: Int128 = 1
         for _ in 0..<scaleDigits { divisor *= 10 }
-        let whole = magnitude / divisor
+        if negative { out.append(UInt8(ascii: "-")) }
+        DecimalText.append(magnitude / divisor, to: &out)
         var fraction = magnitude % divisor
-        var digits: [UInt8] = []
-        for _ in 0..<scaleDigits {
-            digits.append(UInt8(fraction % 10) + 48)
+        var width = scaleDigits
+        while width > minimumFractionDigits, fraction % 10 == 0 {
             fraction /= 10
+            width -= 1
         }
-        digits.reverse()
-        while digits.count > minimumFractionDigits, digits.last == 48 { digits.removeLast() }
-        var text = negative ? "-" : ""
-        text += String(whole)
-        if !digits.isEmpty { text += "." + String(decoding: digits, as: UTF8.self) }
-        return text
+        guard width > 0 else { return }
+        out.append(UInt8(ascii: "."))
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+        var index = start + width - 1
+        while fraction > 0 {
+            out[index] = 48 + UInt8(fraction % 10)
+            fraction /= 10
+            index -= 1
+        }
     }
 }
 

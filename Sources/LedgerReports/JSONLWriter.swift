@@ -71,13 +71,19 @@ public final class JSONLWriter {
             switch value {
             case .null: buffer.append(contentsOf: "null".utf8)
             case .text(let bytes): JSONLWriter.appendString(bytes.assumingMemoryBound(to: UInt8.self), to: &buffer)
-            case .int(let n): JSONLWriter.appendInteger(n, to: &buffer)
-            case .exact(let money): JSONLWriter.appendExact(money, to: &buffer)
+            case .int(let n): DecimalText.append(n, to: &buffer)
+            case .exact(let money):
+                buffer.append(UInt8(ascii: "\""))
+                money.appendDescription(to: &buffer)
+                buffer.append(UInt8(ascii: "\""))
             case .date(let date):
                 buffer.append(UInt8(ascii: "\""))
-                JSONLWriter.appendDate(date, to: &buffer)
+                date.appendDescription(to: &buffer)
                 buffer.append(UInt8(ascii: "\""))
-            case .dateTime(let instant, let offset): JSONLWriter.appendDateTime(instant, offsetSeconds: offset, to: &buffer)
+            case .dateTime(let instant, let offset):
+                buffer.append(UInt8(ascii: "\""))
+                instant.appendISO8601(offsetSeconds: offset, to: &buffer)
+                buffer.append(UInt8(ascii: "\""))
             }
         }
         buffer.append(contentsOf: "}\n".utf8)
@@ -122,93 +128,6 @@ public final class JSONLWriter {
     static func appendString(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { appendString($0, to: &out) }
-    }
-
-    /// The decimal digits of `n`, as `String(n)` writes them.
-    static func appendInteger(_ n: Int64, to out: inout [UInt8]) {
-        if n < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = n.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = 48 + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
-        }
-    }
-
-    /// `"` + `money.description` + `"`: the exact decimal, trailing zeros of the fraction dropped.
-    static func appendExact(_ money: Money, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        let micros = money.micros
-        if micros < 0 { out.append(UInt8(ascii: "-")) }
-        let magnitude = micros.magnitude
-        appendInteger(Int64(magnitude / 1_000_000), to: &out)
-        var fraction = magnitude % 1_000_000
-        if fraction != 0 {
-            var width = 6
-            while fraction % 10 == 0 { fraction /= 10; width -= 1 }
-            out.append(UInt8(ascii: "."))
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { digits in
-                for i in stride(from: width - 1, through: 0, by: -1) {
-                    digits[i] = 48 + UInt8(fraction % 10)
-                    fraction /= 10
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<width]))
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    @inline(__always) static func appendTwoDigits(_ n: Int, to out: inout [UInt8]) {
-        out.append(48 + UInt8(n / 10))
-        out.append(48 + UInt8(n % 10))
-    }
-
-    /// "YYYY-MM-DD", as `LocalDate.description` writes it (years 1-9999).
-    static func appendDate(_ date: LocalDate, to out: inout [UInt8]) {
-        guard (0...9999).contains(date.year) else {
-            out.append(contentsOf: date.description.utf8)
-            return
-        }
-        appendTwoDigits(date.year / 100, to: &out)
-        appendTwoDigits(date.year % 100, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendTwoDigits(date.month, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendTwoDigits(date.day, to: &out)
-    }
-
-    /// `"` + `instant.iso8601(offsetSeconds:)` + `"`.
-    static func appendDateTime(_ instant: Instant, offsetSeconds: Int, to out: inout [UInt8]) {
-        let local = instant.secondsSinceEpoch + Int64(offsetSeconds)
-        var days = local / 86_400
-        if local % 86_400 < 0 { days -= 1 }
-        let secondOfDay = Int(local - days * 86_400)
-        let magnitude = abs(offsetSeconds)
-        guard magnitude / 3600 < 100 else {
-            appendString(instant.iso8601(offsetSeconds: offsetSeconds), to: &out)
-            return
-        }
-        out.append(UInt8(ascii: "\""))
-        appendDate(LocalDate(daysSinceEpoch: Int(days)), to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendTwoDigits(secondOfDay / 3600, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendTwoDigits(secondOfDay / 60 % 60, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendTwoDigits(secondOfDay % 60, to: &out)
-        if offsetSeconds == 0 {
-            out.append(UInt8(ascii: "Z"))
-        } else {
-            out.append(UInt8(ascii: offsetSeconds < 0 ? "-" : "+"))
-            appendTwoDigits(magnitude / 3600, to: &out)
-            out.append(UInt8(ascii: ":"))
-            appendTwoDigits(magnitude / 60 % 60, to: &out)
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     static func appendString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {

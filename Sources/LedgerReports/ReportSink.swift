@@ -131,13 +131,8 @@ public final class XLSXSink: ReportSink {
         for value in values {
             // The same cells as `cell(_:)` makes of the owning values.
             switch value {
-            case .null: rawCells.append(.empty)
             case .text(let bytes): rawCells.append(.text(bytes))
-            case .int(let n): rawCells.append(.integer(n, style: .thousands))
-            case .exact(let money): rawCells.append(.decimal(micros: money.micros))
-            case .date(let date): rawCells.append(.date(daysSince1970: date.daysSinceEpoch))
-            case .dateTime(let instant, let offset):
-                rawCells.append(.dateTime(secondsSince1970: instant.secondsSinceEpoch + Int64(offset)))
+            default: rawCells.append(.cell(cell(value.value)))  // no text: nothing to allocate
             }
         }
         try rawCells.withUnsafeBufferPointer { try writer.addRow(raw: $0) }

@@ -101,47 +101,10 @@ public struct XLSXCell: Sendable {
     }
 }
 
-/// A cell for `XLSXWriter.addRow(raw:)`: like `XLSXCell`, but text is borrowed UTF-8, valid
-/// only during that call (rows streamed from a store, without a `String` per cell).
-public struct XLSXRawCell {
-    enum Value {
-        case empty
-        case text(UnsafeRawBufferPointer)
-        case integer(Int64)
-        case micros(Int64)
-        case serial(days: Int64, seconds: Int32)
-    }
-
-    var value: Value
-    var style: XLSXStyleID
-
-    init(_ value: Value, style: XLSXStyleID) {
-        self.value = value
-        self.style = style
-    }
-
-    public static var empty: XLSXRawCell { XLSXRawCell(.empty, style: .general) }
-
-    /// UTF-8 text, always written as text (never a formula).
-    public static func text(_ bytes: UnsafeRawBufferPointer, style: XLSXStyleID = .general) -> XLSXRawCell {
-        XLSXRawCell(.text(bytes), style: style)
-    }
-
-    public static func integer(_ value: Int64, style: XLSXStyleID = .general) -> XLSXRawCell {
-        XLSXRawCell(.integer(value), style: style)
-    }
-
-    public static func decimal(micros: Int64, style: XLSXStyleID = .general) -> XLSXRawCell {
-        XLSXRawCell(.micros(micros), style: style)
-    }
-
-    public static func date(daysSince1970 days: Int, style: XLSXStyleID = .date) -> XLSXRawCell {
-        XLSXRawCell(.serial(days: Int64(days) + XLSXDate.epochOffset1900, seconds: -1), style: style)
-    }
-
-    public static func dateTime(secondsSince1970 seconds: Int64, style: XLSXStyleID = .dateTime) -> XLSXRawCell {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
-        return XLSXRawCell(.serial(days: days + XLSXDate.epochOffset1900, seconds: Int32(rest)), style: style)
-    }
+/// A cell for `XLSXWriter.addRow(raw:)`: text as borrowed UTF-8, valid only during that call
+/// (rows streamed from a store, without a `String` per cell), or any other `XLSXCell`.
+public enum XLSXRawCell {
+    case text(UnsafeRawBufferPointer, style: XLSXStyleID = .general)
+    /// A cell that is not text (a number, date or empty cell; text cells go as `.text`).
+    case cell(XLSXCell)
 }

@@ -163,31 +163,15 @@ public final class XLSXWriter {
         if hot.pointee.rows >= options.maxRowsPerSheet { try continueSheet() }
         let out = beginRow(columns: cells.count)
         for column in cells.indices {
-            let cell = cells[column]
-            switch cell.value {
-            case .empty:
-                guard cell.style.index != 0 else { continue }
-                cellStart(column, cell.style, to: out)
-                out.append("/>")
-            case .integer(let value):
-                cellStart(column, cell.style, to: out)
-                out.append("><v>")
-                out.append(signed: value)
-                out.append("</v></c>")
-            case .micros(let value):
-                cellStart(column, cell.style, to: out)
-                out.append("><v>")
-                out.append(micros: value)
-                out.append("</v></c>")
-            case .serial(let days, let seconds):
-                cellStart(column, cell.style, to: out)
-                appendSerial(days: days, seconds: seconds, to: out)
-            case .text(let bytes):
+            switch cells[column] {
+            case .cell(let cell):
+                try writeCell(cell, column: column, to: out)
+            case .text(let bytes, let style):
                 if bytes.count > 32_767 {
                     // Possibly past Excel's cell limit: the `String` path measures and truncates.
-                    try writeText(String(decoding: bytes, as: UTF8.self), column: column, style: cell.style, to: out)
+                    try writeText(String(decoding: bytes, as: UTF8.self), column: column, style: style, to: out)
                 } else {
-                    writeShortText(bytes, column: column, style: cell.style, to: out)
+                    writeShortText(bytes, column: column, style: style, to: out)
                 }
             }
         }
