@@ -36,6 +36,11 @@ let package = Package(
         .systemLibrary(
             name: "CSQLiteConfig", path: "Sources/CSQLiteConfig", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        // OpenSSL's libcrypto for the recipient HMAC on the ingest hot path (a plain-struct
+        // SHA-256 state copied per message; swift-crypto's copies allocate).
+        .systemLibrary(
+            name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
 
         .target(name: "LedgerCore", swiftSettings: hotPathSettings),
         .target(
@@ -62,7 +67,7 @@ let package = Package(
         .target(
             name: "LedgerIngest",
             dependencies: [
-                "LedgerCore", "LedgerStore", "LedgerXLSX", "CZlib",
+                "LedgerCore", "LedgerStore", "LedgerXLSX", "CZlib", "CLibCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Usage per account and local day at the grain billing needs, kept by the store in the same
 /// transaction as the records (statements never scan messages).
 public struct RollupKey: Hashable, Sendable, Comparable {
@@ -54,9 +60,10 @@ public struct RollupKey: Hashable, Sendable, Comparable {
     }
 
     private static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
         var a = a
         var b = b
-        return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && x.elementsEqual(y) } }
+        return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
     }
 
     public static func < (a: RollupKey, b: RollupKey) -> Bool {

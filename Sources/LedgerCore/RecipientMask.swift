@@ -15,20 +15,33 @@ public enum RecipientMask {
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<firstEnd]), as: UTF8.self) + "***"
                 + String(decoding: UnsafeBufferPointer(rebasing: bytes[at...]), as: UTF8.self)
         }
-        var digits: [UInt8] = []
-        digits.reserveCapacity(bytes.count)
-        for byte in bytes where byte >= 48 && byte <= 57 { digits.append(byte) }
-        guard digits.count >= 7 else { return String(repeating: "*", count: max(digits.count, 1)) }
-        // Keep the prefix (010, 02, +82 10) and the last four digits, masked in between.
-        let prefixLength = digits[0] == 48 && digits[1] == 50 ? 2 : 3
-        let middle = digits.count - prefixLength - 4
-        var out: [UInt8] = []
-        out.reserveCapacity(digits.count + 2)
-        out.append(contentsOf: digits[0..<prefixLength])
-        out.append(UInt8(ascii: "-"))
-        for _ in 0..<max(middle, 1) { out.append(UInt8(ascii: "*")) }
-        out.append(UInt8(ascii: "-"))
-        out.append(contentsOf: digits[(digits.count - 4)...])
-        return String(decoding: out, as: UTF8.self)
+        var digitCount = 0
+        for byte in bytes where byte >= 48 && byte <= 57 { digitCount += 1 }
+        guard digitCount >= 7 else { return String(repeating: "*", count: max(digitCount, 1)) }
+        // Keep the prefix (010, 02, +82 10) and the last four digits, masked in between. Written
+        // straight into the string's storage: every row of a file is masked.
+        return String(unsafeUninitializedCapacity: digitCount + 4) { out in
+            var digit = 0, length = 0, prefixLength = 3
+            for byte in bytes where byte >= 48 && byte <= 57 {
+                if digit == 1 && out[0] == 48 && byte == 50 { prefixLength = 2 }
+                if digit < prefixLength {
+                    out[length] = byte
+                    length += 1
+                    if digit == prefixLength - 1 {
+                        out[length] = UInt8(ascii: "-")
+                        length += 1
+                        let stars = max(digitCount - prefixLength - 4, 1)
+                        for _ in 0..<stars { out[length] = UInt8(ascii: "*"); length += 1 }
+                        out[length] = UInt8(ascii: "-")
+                        length += 1
+                    }
+                } else if digit >= digitCount - 4 {
+                    out[length] = byte
+                    length += 1
+                }
+                digit += 1
+            }
+            return length
+        }
     }
 }

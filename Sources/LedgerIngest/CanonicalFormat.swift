@@ -22,7 +22,7 @@ struct CanonicalRowMapper {
     private var vendorText = RepeatedText(), accountText = RepeatedText(), channelText = RepeatedText()
     private var statusText = RepeatedText(), categoryText = RepeatedText(), senderText = RepeatedText()
     private var reasonCodeText = RepeatedText(), reasonText = RepeatedText(), batchText = RepeatedText()
-    private var channels: [String: Channel] = [:]
+    private var channels = ByteMemo<Channel>(), statuses = ByteMemo<DeliveryStatus>()
 
     init(context: FileContext) { self.context = context }
 
@@ -63,31 +63,33 @@ struct CanonicalRowMapper {
             completedAt = instant
         }
 
-        let (channelName, e6) = text(6, &channelText, required: true)
-        if let e6 { return fail(6, e6) }
+        // Channels and statuses take a handful of values: found again by their bytes.
         let channel: Channel
-        if let cached = channels[channelName!] {
-            channel = cached
-        } else if let parsed = Channel(channelName!) {
-            channels[channelName!] = parsed
-            channel = parsed
+        if let bytes = field(6)?.trimmed, let known = channels[bytes] {
+            channel = known
         } else {
-            return fail(6, .unknownChannel)
+            let (channelName, e6) = text(6, &channelText, required: true)
+            if let e6 { return fail(6, e6) }
+            guard let parsed = Channel(channelName!) else { return fail(6, .unknownChannel) }
+            channels.remember(field(6)!.trimmed, parsed)
+            channel = parsed
         }
 
-        let (statusName, e7) = text(7, &statusText, required: true)
-        if let e7 { return fail(7, e7) }
-        guard let status = DeliveryStatus(canonical: statusName!) else { return fail(7, .unknownStatus) }
+        let status: DeliveryStatus
+        if let bytes = field(7)?.trimmed, let known = statuses[bytes] {
+            status = known
+        } else {
+            let (statusName, e7) = text(7, &statusText, required: true)
+            if let e7 { return fail(7, e7) }
+            guard let parsed = DeliveryStatus(canonical: statusName!) else { return fail(7, .unknownStatus) }
+            statuses.remember(field(7)!.trimmed, parsed)
+            status = parsed
+        }
 
         var refundable = false
         if let bytes = field(8)?.trimmed, bytes.count > 0 {
-            switch bytes.count == 1 ? bytes[0] | 0x20 : (bytes.count >= 2 ? bytes[0] | 0x20 : 0) {
-            case UInt8(ascii: "t"), UInt8(ascii: "y"), UInt8(ascii: "1"): refundable = true
-            case UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "0"): refundable = false
-            default: return fail(8, .badBoolean)
-            }
-            let word = String(decoding: bytes, as: UTF8.self).lowercased()
-            guard ["true", "false", "t", "f", "yes", "no", "y", "n", "1", "0"].contains(word) else { return fail(8, .badBoolean) }
+            guard let flag = Self.boolean(bytes) else { return fail(8, .badBoolean) }
+            refundable = flag
         }
 
         let (reasonCode, e9) = text(9, &reasonCodeText)
@@ -134,6 +136,62 @@ struct CanonicalRowMapper {
             reasonCode: reasonCode, reasonText: reasonTextValue, units: units, category: category, sender: sender,
             recipient: recipient, recipientHash: recipientHash, fallbackOf: fallbackOf, vendorCost: vendorCost,
             source: .init(fileSHA256: context.sha256, row: row)))
+    }
+}
+
+extension CanonicalRowMapper {
+    /// true, false, t, f, yes, no, y, n, 1, 0 in any case; nil for anything else.
+    static func boolean(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard bytes.count <= 5 else { return nil }
+        var word: UInt64 = 0
+        for byte in bytes {
+            let lower = byte >= 65 && byte <= 90 ? byte + 32 : byte
+            word = word << 8 | UInt64(lower)
+        }
+        switch word {
+        case Self.packed("true"), Self.packed("t"), Self.packed("yes"), Self.packed("y"), Self.packed("1"): return true
+        case Self.packed("false"), Self.packed("f"), Self.packed("no"), Self.packed("n"), Self.packed("0"): return false
+        default: return nil
+        }
+    }
+
+    private static func packed(_ word: StaticString) -> UInt64 {
+        var value: UInt64 = 0
+        for index in 0..<word.utf8CodeUnitCount { value = value << 8 | UInt64(word.utf8Start[index]) }
+        return value
+    }
+}
+
+/// Values parsed from a field that takes few distinct values (channels, statuses), found
+/// again by comparing the field's bytes: no `String` and no hashing per row.
+struct ByteMemo<Value> {
+    private var keys: [[UInt8]] = []
+    private var values: [Value] = []
+    private var last = 0
+    /// Past this many distinct spellings, new ones are parsed every time.
+    private static var capacity: Int { 32 }
+
+    subscript(bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+        mutating get {
+            if last < keys.count, Self.same(keys[last], bytes) { return values[last] }
+            for index in keys.indices where Self.same(keys[index], bytes) {
+                last = index
+                return values[index]
+            }
+            return nil
+        }
+    }
+
+    mutating func remember(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Value) {
+        guard keys.count < Self.capacity else { return }
+        keys.append(Array(bytes))
+        values.append(value)
+        last = keys.count - 1
+    }
+
+    private static func same(_ key: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.count == bytes.count else { return false }
+        return key.withUnsafeBufferPointer { key in key.count == 0 || memcmp(key.baseAddress!, bytes.baseAddress!, key.count) == 0 }
     }
 }
 

@@ -1,15 +1,15 @@
+import CLibCrypto
 import Crypto
 import Foundation
 import LedgerCore
 
 /// Masks recipients and keeps a keyed hash (HMAC-SHA-256) for matching, so the ledger never
 /// holds a full phone number or address.
-// @unchecked: the keyed HMAC state is an immutable prototype, copied (a value) for each use.
-public struct RecipientPrivacy: @unchecked Sendable {
+public struct RecipientPrivacy: Sendable {
     /// HMAC-SHA-256 (RFC 2104) with the key's inner and outer pads already hashed: per
-    /// recipient only the message and the outer digest remain to hash.
-    private let innerPad: SHA256?
-    private let outerPad: SHA256?
+    /// recipient only the message and the outer digest remain to hash. Plain C structs, copied
+    /// by value for each recipient (libcrypto's low-level state: no allocation per message).
+    private let pads: (inner: SHA256_CTX, outer: SHA256_CTX)?
     public let masking: Bool
 
     /// `key` nil: no hash is kept. `masking` false keeps recipients in full (a config choice).
@@ -23,14 +23,12 @@ public struct RecipientPrivacy: @unchecked Sendable {
                     for (i, b) in raw.enumerated() { block[i] = b }
                 }
             }
-            var inner = SHA256(), outer = SHA256()
-            inner.update(data: block.map { $0 ^ 0x36 })
-            outer.update(data: block.map { $0 ^ 0x5c })
-            innerPad = inner
-            outerPad = outer
+            var inner = SHA256_CTX(), outer = SHA256_CTX()
+            clibcrypto_sha256_absorb_block(&inner, block.map { $0 ^ 0x36 })
+            clibcrypto_sha256_absorb_block(&outer, block.map { $0 ^ 0x5c })
+            pads = (inner, outer)
         } else {
-            innerPad = nil
-            outerPad = nil
+            pads = nil
         }
         self.masking = masking
     }
@@ -47,18 +45,26 @@ public struct RecipientPrivacy: @unchecked Sendable {
         // Already masked by the vendor: nothing to hash.
         if bytes.contains(UInt8(ascii: "*")) { return (String(decoding: bytes, as: UTF8.self), nil) }
         var hash: String?
-        if var inner = innerPad, var outer = outerPad {
+        if var pads {
             // Phone numbers compare by digits (010-1234-5678 = 01012345678); addresses lower-cased.
-            var normalized: [UInt8] = []
-            normalized.reserveCapacity(bytes.count)
-            if bytes.contains(UInt8(ascii: "@")) {
-                for byte in bytes { normalized.append(byte >= 65 && byte <= 90 ? byte + 32 : byte) }
-            } else {
-                for byte in bytes where byte >= 48 && byte <= 57 { normalized.append(byte) }
+            let isAddress = bytes.contains(UInt8(ascii: "@"))
+            hash = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 32) { buffer in
+                var length = 0
+                if isAddress {
+                    for byte in bytes {
+                        buffer[length] = byte >= 65 && byte <= 90 ? byte + 32 : byte
+                        length += 1
+                    }
+                } else {
+                    for byte in bytes where byte >= 48 && byte <= 57 {
+                        buffer[length] = byte
+                        length += 1
+                    }
+                }
+                let digest = UnsafeMutableBufferPointer(rebasing: buffer[bytes.count...])
+                clibcrypto_hmac_sha256(&pads.inner, &pads.outer, buffer.baseAddress, length, digest.baseAddress)
+                return Self.hex(UnsafeBufferPointer(rebasing: digest[0..<16]))
             }
-            normalized.withUnsafeBytes { inner.update(bufferPointer: $0) }
-            inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-            hash = outer.finalize().withUnsafeBytes { Self.hex(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
         }
         return (masking ? RecipientMask.mask(utf8: bytes) : String(decoding: bytes, as: UTF8.self), hash)
     }

@@ -100,6 +100,10 @@ public struct SlotNumbering: Hashable, Sendable {
 public final class RecordPreparer: @unchecked Sendable {
     // @unchecked: used by one thread at a time (the reader, while it reads the file).
     private var slots: [RollupKey: Int32] = [:]
+    /// The previous record's key and slot: most records share their predecessor's (a batch's
+    /// messages go out together), and comparing is cheaper than hashing.
+    private var lastKey: RollupKey?
+    private var lastSlot: Int32 = 0
     private var pending: PreparedRecords?
     private var window = 0
     private var recordsInWindow = 0
@@ -118,6 +122,7 @@ public final class RecordPreparer: @unchecked Sendable {
             window += 1
             recordsInWindow = 0
             slots.removeAll(keepingCapacity: true)
+            lastKey = nil
         }
         pending = PreparedRecords(preparer: self, capacity: capacity)
     }
@@ -126,13 +131,17 @@ public final class RecordPreparer: @unchecked Sendable {
     public func add(_ record: DeliveryRecord, day: LocalDate) {
         let key = RollupKey(record: record, day: day)
         let slot: Int32
-        if let known = slots[key] {
+        if let lastKey, lastKey == key {
+            slot = lastSlot
+        } else if let known = slots[key] {
             slot = known
         } else {
             slot = Int32(slots.count)
             slots[key] = slot
             pending!.addNewKey(key)
         }
+        lastKey = key
+        lastSlot = slot
         pending!.append(record, day: day, slot: slot)
         recordsInWindow += 1
     }

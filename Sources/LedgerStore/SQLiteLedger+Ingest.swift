@@ -225,9 +225,8 @@ final class SQLiteIngestSink: FileIngestSink {
         while range.upperBound - start >= Self.chunkRows && singleRowsLeft == 0 {
             if chunkInsert == nil {
                 let row = "(" + Array(repeating: "?", count: 21).joined(separator: ",") + ")"
-                chunkInsert = try prepare("INSERT INTO deliveries (\(Self.insertColumns)) VALUES "
-                    + Array(repeating: row, count: Self.chunkRows).joined(separator: ",")
-                    + " ON CONFLICT (vendor, message_id) DO NOTHING")
+                chunkInsert = try prepare("INSERT OR IGNORE INTO deliveries (\(Self.insertColumns)) VALUES "
+                    + Array(repeating: row, count: Self.chunkRows).joined(separator: ","))
             }
             let code = batch.bytes.withUnsafeBufferPointer { bytes -> Int32 in
                 for offset in 0..<Self.chunkRows {

@@ -52,7 +52,9 @@ struct StatusTests {
         #expect(Channel("SMS:") == nil)
     }
 
-    @Test("recipients are masked", arguments: [("010-1234-5678", "010-****-5678"), ("01012345678", "010-****-5678"), ("kim@example.com", "k***@example.com"), ("02-123-4567", "02-***-4567")])
+    @Test("recipients are masked", arguments: [("010-1234-5678", "010-****-5678"), ("01012345678", "010-****-5678"), ("kim@example.com", "k***@example.com"), ("02-123-4567", "02-***-4567"),
+                                                    ("1234567", "123-*-4567"), ("0212345678", "02-****-5678"), ("+82 10-1234-5678", "821-*****-5678"),
+                                                    ("12-34", "****"), ("K@x.kr", "K***@x.kr"), ("@x.kr", "***@x.kr")])
     func masks(raw: String, shown: String) {
         #expect(RecipientMask.mask(raw) == shown)
     }

@@ -78,6 +78,35 @@ struct CanonicalIngestTests {
         #expect(try store.record(vendor: "sendon", messageID: "m11")?.refundable == true)
     }
 
+    @Test("channels, statuses and flags in any case and spacing; the same spellings again give the same values")
+    func spellings() throws {
+        let scratch = try Scratch()
+        let store = try scratch.ledger()
+        let rows = [
+            ("sms", "delivered", "false"), (" Sms ", "Delivered", "F"), ("FriendTalk:Image", "FAILED", "YES"),
+            ("friendtalk:image", " failed", "y"), ("SMS", "PENDING", "1"), ("sms", "delivered", "No"),
+            ("LMS", "failed", "t"), ("sms", "delivered", "0"), ("sms", "Teleported", "false"), ("Fax", "delivered", "false"),
+            ("sms", "delivered", "yess"), ("sms", "delivered", "truex"), ("sms", "delivered", "TRUE"), ("sms", "delivered", "ja"),
+        ]
+        let body = rows.enumerated().map { index, row in
+            "sendon,acme,m\(index),,2026-10-15T10:00:00+09:00,,\(row.0),\(row.1),\(row.2),,,1,,,,,"
+        }.joined(separator: "\n")
+        let path = try scratch.write("spellings.csv", header + body + "\n")
+        let report = try scratch.ingestor(store).ingest(path: path, format: .canonicalCSV)
+        guard case .ingested(let counts) = report.outcome else { Issue.record("not ingested: \(report.outcome)"); return }
+        #expect(counts.inserted == 9)
+        let kept = try (0..<rows.count).map { try store.record(vendor: "sendon", messageID: "m\($0)") }
+        #expect(kept.map { $0.map { "\($0.channel) \($0.status.rawValue) \($0.refundable)" } ?? "-" } == [
+            "SMS DELIVERED false", "SMS DELIVERED false", "FRIENDTALK:IMAGE FAILED true", "FRIENDTALK:IMAGE FAILED true",
+            "SMS PENDING true", "SMS DELIVERED false", "LMS FAILED true", "SMS DELIVERED false", "-", "-", "-", "-",
+            "SMS DELIVERED true", "-",
+        ])
+        #expect(try store.rejects().map { "\($0.row) \($0.field) \($0.value) | \($0.reason)" } == [
+            "10 status Teleported | unknown status", "11 channel Fax | unknown channel",
+            "12 refundable yess | not true/false", "13 refundable truex | not true/false", "15 refundable ja | not true/false",
+        ])
+    }
+
     @Test("the same file twice leaves identical tables") func twice() throws {
         let scratch = try Scratch()
         let store = try scratch.ledger()
@@ -177,6 +206,23 @@ struct RecipientPrivacyTests {
         #expect(privacy.protect("010-****-5678") == ("010-****-5678", nil))
         #expect(privacy.protect("Kim@Example.com").shown == "K***@Example.com")
         #expect(privacy.protect("Kim@Example.com").hash == privacy.protect("kim@example.com").hash)
+        let address = HMAC<SHA256>.authenticationCode(for: Data("kim@example.com".utf8), using: SymmetricKey(data: keyBytes))
+        #expect(privacy.protect("Kim@Example.com").hash == Array(address).prefix(16).map { String(format: "%02x", $0) }.joined())
+    }
+
+    @Test("keys longer than a block are hashed first, as RFC 2104 says; no key keeps no hash") func longKeys() throws {
+        for length in [1, 63, 64, 65, 200] {
+            let keyBytes = Data((0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
+            let privacy = RecipientPrivacy(key: .init(data: keyBytes))
+            for recipient in ["010-9876-5432", "someone.with.a.rather.long.address.that.spans.more.than.one.block@example.co.kr"] {
+                let normalized = recipient.contains("@") ? recipient.lowercased() : String(recipient.filter(\.isNumber))
+                let reference = HMAC<SHA256>.authenticationCode(for: Data(normalized.utf8), using: SymmetricKey(data: keyBytes))
+                #expect(privacy.protect(recipient).hash == Array(reference).prefix(16).map { String(format: "%02x", $0) }.joined(),
+                        "key of \(length) bytes, \(recipient)")
+            }
+        }
+        #expect(RecipientPrivacy(key: nil).protect("010-1234-5678") == ("010-****-5678", nil))
+        #expect(RecipientPrivacy(key: nil, masking: false).protect("010-1234-5678") == ("010-1234-5678", nil))
     }
 }
 
