@@ -12,6 +12,9 @@ public struct PreparedRecords: Sendable {
     public enum TextColumn: Int, CaseIterable, Sendable {
         case vendor, messageID, account, batchID, channel, status, reasonCode, reasonText, category,
              sender, recipient, recipientHash, fallbackOf
+
+        /// `allCases.count` without making the array (it is read per value bound).
+        public static let count = 13
     }
 
     public private(set) var records: [DeliveryRecord] = []
@@ -37,7 +40,7 @@ public struct PreparedRecords: Sendable {
         records.reserveCapacity(capacity)
         days.reserveCapacity(capacity)
         rollupSlots.reserveCapacity(capacity)
-        spans.reserveCapacity(capacity * TextColumn.allCases.count * 2)
+        spans.reserveCapacity(capacity * TextColumn.count * 2)
         bytes.reserveCapacity(capacity * 256)
     }
 
@@ -46,7 +49,7 @@ public struct PreparedRecords: Sendable {
     /// The span of one text value of record `index`: (offset, length), length -1 for null.
     @inline(__always)
     public func span(_ index: Int, _ column: TextColumn) -> (offset: Int, length: Int) {
-        let at = (index * TextColumn.allCases.count + column.rawValue) * 2
+        let at = (index * TextColumn.count + column.rawValue) * 2
         return (Int(spans[at]), Int(spans[at + 1]))
     }
 

@@ -264,9 +264,9 @@ final class SQLiteIngestSink: FileIngestSink {
     private func bindPrepared(_ batch: PreparedRecords, _ index: Int, _ bytes: UnsafeBufferPointer<UInt8>,
                               to statement: OpaquePointer?, from first: Int32) {
         let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
-        for column in PreparedRecords.TextColumn.allCases {
-            let (offset, length) = batch.span(index, column)
-            let parameter = first + Self.textParameters[column.rawValue]
+        for column in 0..<PreparedRecords.TextColumn.count {
+            let (offset, length) = batch.span(index, PreparedRecords.TextColumn(rawValue: column)!)
+            let parameter = first + Self.textParameters[column]
             if length < 0 {
                 sqlite3_bind_null(statement, parameter)
             } else {
