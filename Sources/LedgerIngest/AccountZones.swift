@@ -8,6 +8,8 @@ public struct AccountZones: Sendable {
     private var zones: [ZoneClock]
     private var lastAccount = ""
     private var lastIndex = 0
+    private var lastAccountBytes: [UInt8] = []
+    private var lastIndexOfBytes = 0
 
     public init(defaultZone: TimeZone, accounts: [String: TimeZone] = [:]) {
         // One clock per distinct zone: thousands of accounts share a handful of zones.
@@ -33,5 +35,17 @@ public struct AccountZones: Sendable {
             lastIndex = clocks[account] ?? 0
         }
         return zones[lastIndex].localDate(of: instant)
+    }
+
+    /// The same for an account given as UTF-8 bytes (readers that make no `String` per row).
+    public mutating func day(of instant: Instant, accountUTF8 account: UnsafeBufferPointer<UInt8>) -> LocalDate {
+        let same = account.count == lastAccountBytes.count && lastAccountBytes.withUnsafeBufferPointer {
+            $0.count == 0 || memcmp($0.baseAddress!, account.baseAddress!, $0.count) == 0
+        }
+        if !same {
+            lastAccountBytes = Array(account)
+            lastIndexOfBytes = clocks[String(decoding: account, as: UTF8.self)] ?? 0
+        }
+        return zones[lastIndexOfBytes].localDate(of: instant)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStore
 
 /// The canonical record as a file: CSV with these columns (any order; a header row), or
 /// JSONL with these keys. How an upstream system can feed the ledger directly.
@@ -22,7 +23,7 @@ struct CanonicalRowMapper {
     private var vendorText = RepeatedText(), accountText = RepeatedText(), channelText = RepeatedText()
     private var statusText = RepeatedText(), categoryText = RepeatedText(), senderText = RepeatedText()
     private var reasonCodeText = RepeatedText(), reasonText = RepeatedText(), batchText = RepeatedText()
-    private var channels = ByteMemo<Channel>(), statuses = ByteMemo<DeliveryStatus>()
+    var channels = ByteMemo<Channel>(), statuses = ByteMemo<DeliveryStatus>()
 
     init(context: FileContext) { self.context = context }
 
@@ -196,9 +197,10 @@ struct ByteMemo<Value> {
 }
 
 /// Canonical CSV: a header row naming canonical columns, then one row per record.
-public final class CanonicalCSVSource: RecordSource {
+public final class CanonicalCSVSource: RecordSource, DirectRowSource {
     private let reader: CSVReader
     private let context: FileContext
+    private var direct: DirectRows?
 
     public init(source: ByteSource, context: FileContext) {
         reader = CSVReader(source: source)
@@ -207,11 +209,22 @@ public final class CanonicalCSVSource: RecordSource {
 
     public var bytesRead: Int64 { reader.bytesRead }
 
+    func acceptDirectRows(_ rows: DirectRows) -> Bool {
+        direct = rows
+        return true
+    }
+
     public func read(_ emit: (RowResult) throws -> Void) throws {
         var columnIndex: [Int] = []   // canonical field -> column in the file, -1 when absent
         var headerCount = 0
         var mapper = CanonicalRowMapper(context: context)
         var sawHeader = false
+        // The direct path's working space, reused for every row.
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(256)
+        let texts = UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>?>.allocate(capacity: PreparedRecords.TextColumn.count)
+        texts.initialize(repeating: nil)
+        defer { texts.deallocate() }
         try reader.forEachRow { row in
             if !sawHeader {
                 sawHeader = true
@@ -235,11 +248,15 @@ public final class CanonicalCSVSource: RecordSource {
                                                reason: .wrongFieldCount(expected: headerCount, found: row.count))))
                 return
             }
-            let result = mapper.map(row: row.line) { field in
+            let field = { (field: Int) -> UnsafeBufferPointer<UInt8>? in
                 let column = columnIndex[field]
                 return column < 0 ? nil : row[column]
             }
-            try emit(result)
+            if let direct, try mapper.takeClean(row: row.line, field: field, direct: direct, scratch: &scratch, texts: texts) {
+                try direct.taken()
+                return
+            }
+            try emit(mapper.map(row: row.line, field: field))
         }
         if !sawHeader {
             throw IngestError(file: context.path, row: 1, field: "(header)", value: "", reason: .unreadable("the file is empty"))

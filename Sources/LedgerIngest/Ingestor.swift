@@ -165,6 +165,25 @@ public final class Ingestor {
             var others: [IngestBatch.Other] = []
             var recordCount: Int32 = 0
             preparer.begin(capacity: 1024)
+            // Clean canonical rows skip `DeliveryRecord`: their bytes go to the preparer as read.
+            var purgeAccount: [UInt8] = []
+            var purgeDay: LocalDate?
+            let direct = DirectRows { texts, facts in
+                let account = texts[PreparedRecords.TextColumn.account.rawValue]!
+                let day = readerZones.day(of: facts.sentAt, accountUTF8: account)
+                if !purged.isEmpty {
+                    if !purgeAccount.elementsEqual(account) {
+                        purgeAccount = Array(account)
+                        purgeDay = purged[String(decoding: account, as: UTF8.self)]
+                    }
+                    // A day before a purge: the general path rejects it, naming why.
+                    if let purgeDay, day < purgeDay { return false }
+                }
+                preparer.add(texts: texts, facts: facts, file: sha256, day: day)
+                order.append(recordCount)
+                recordCount += 1
+                return true
+            }
             try source.readBatches(add: { result in
                 switch result {
                 case .record(let record):
@@ -197,7 +216,7 @@ public final class Ingestor {
                 recordCount = 0
                 preparer.begin(capacity: 1024)
                 return batch
-            }) { batch in
+            }, direct: direct) { batch in
                 let order = batch.order
                 var position = 0
                 while position < order.count {

@@ -54,13 +54,14 @@ public final class PipelinedRecordSource: RecordSource, @unchecked Sendable {
 
     /// Reads the inner source in batches: on the reading thread `add` takes each row and
     /// `finish` makes the batch of the rows added since the last one; `consume` takes the
-    /// batches in order on the caller's thread.
+    /// batches in order on the caller's thread. With `direct`, a source that can (see
+    /// `DirectRows`) hands its clean rows to it instead of `add`; they count into batches alike.
     public func readBatches<Batch>(add: @escaping (RowResult) throws -> Void, finish: @escaping () -> Batch,
-                                   _ consume: (Batch) throws -> Void) throws {
+                                   direct: DirectRows? = nil, _ consume: (Batch) throws -> Void) throws {
         let finished = DispatchSemaphore(value: 0)
-        let work = UncheckedBox((add, finish))
+        let work = UncheckedBox((add, finish, direct))
         let reader = Thread { [self] in
-            produce(add: work.value.0, finish: work.value.1)
+            produce(add: work.value.0, finish: work.value.1, direct: work.value.2)
             finished.signal()
         }
         // Deeply nested JSON recurses in the reader: give it a main-thread-sized stack.
@@ -96,9 +97,19 @@ public final class PipelinedRecordSource: RecordSource, @unchecked Sendable {
 
     private struct Stopped: Error {}
 
-    private func produce<Batch>(add: (RowResult) throws -> Void, finish: () -> Batch) {
+    private func produce<Batch>(add: (RowResult) throws -> Void, finish: @escaping () -> Batch, direct: DirectRows?) {
         var count = 0
         var failure: (any Error)?
+        if let direct, let source = inner as? DirectRowSource, source.acceptDirectRows(direct) {
+            direct.taken = { [self] in
+                count += 1
+                if count >= batchSize {
+                    try hand(finish())
+                    count = 0
+                }
+            }
+        }
+        defer { direct?.taken = {} }
         do {
             try inner.read { row in
                 try add(row)

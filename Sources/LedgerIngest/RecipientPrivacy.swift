@@ -42,31 +42,52 @@ public struct RecipientPrivacy: Sendable {
     /// The same on bytes, for readers that hold the field's bytes.
     public func protect(utf8 bytes: UnsafeBufferPointer<UInt8>) -> (shown: String, hash: String?) {
         if bytes.isEmpty { return ("", nil) }
+        var out: [UInt8] = []
+        let (shownCount, hashCount) = protect(utf8: bytes, appendingTo: &out)
+        let shown = String(decoding: out[0..<shownCount], as: UTF8.self)
+        return (shown, hashCount.map { String(decoding: out[shownCount..<shownCount + $0], as: UTF8.self) })
+    }
+
+    /// Appends the shown form, then the hash (hex) if one is kept, of a non-empty recipient's
+    /// bytes; returns their lengths. The ingest hot path: no `String` made.
+    public func protect(utf8 bytes: UnsafeBufferPointer<UInt8>, appendingTo out: inout [UInt8]) -> (shown: Int, hash: Int?) {
+        let start = out.count
         // Already masked by the vendor: nothing to hash.
-        if bytes.contains(UInt8(ascii: "*")) { return (String(decoding: bytes, as: UTF8.self), nil) }
-        var hash: String?
-        if var pads {
-            // Phone numbers compare by digits (010-1234-5678 = 01012345678); addresses lower-cased.
-            let isAddress = bytes.contains(UInt8(ascii: "@"))
-            hash = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 32) { buffer in
-                var length = 0
-                if isAddress {
-                    for byte in bytes {
-                        buffer[length] = byte >= 65 && byte <= 90 ? byte + 32 : byte
-                        length += 1
-                    }
-                } else {
-                    for byte in bytes where byte >= 48 && byte <= 57 {
-                        buffer[length] = byte
-                        length += 1
-                    }
+        if bytes.contains(UInt8(ascii: "*")) {
+            out.append(contentsOf: bytes)
+            return (bytes.count, nil)
+        }
+        if masking {
+            RecipientMask.appendMask(utf8: bytes, to: &out)
+        } else {
+            out.append(contentsOf: bytes)
+        }
+        let shown = out.count - start
+        guard var pads else { return (shown, nil) }
+        // Phone numbers compare by digits (010-1234-5678 = 01012345678); addresses lower-cased.
+        let isAddress = bytes.contains(UInt8(ascii: "@"))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 32) { buffer in
+            var length = 0
+            if isAddress {
+                for byte in bytes {
+                    buffer[length] = byte >= 65 && byte <= 90 ? byte + 32 : byte
+                    length += 1
                 }
-                let digest = UnsafeMutableBufferPointer(rebasing: buffer[bytes.count...])
-                clibcrypto_hmac_sha256(&pads.inner, &pads.outer, buffer.baseAddress, length, digest.baseAddress)
-                return Self.hex(UnsafeBufferPointer(rebasing: digest[0..<16]))
+            } else {
+                for byte in bytes where byte >= 48 && byte <= 57 {
+                    buffer[length] = byte
+                    length += 1
+                }
+            }
+            let digest = UnsafeMutableBufferPointer(rebasing: buffer[bytes.count...])
+            clibcrypto_hmac_sha256(&pads.inner, &pads.outer, buffer.baseAddress, length, digest.baseAddress)
+            let digits: StaticString = "0123456789abcdef"
+            for byte in digest[0..<16] {
+                out.append(digits.utf8Start[Int(byte >> 4)])
+                out.append(digits.utf8Start[Int(byte & 15)])
             }
         }
-        return (masking ? RecipientMask.mask(utf8: bytes) : String(decoding: bytes, as: UTF8.self), hash)
+        return (shown, 32)
     }
 
     /// Phone numbers compared by digits (010-1234-5678 = 01012345678); addresses lower-cased.

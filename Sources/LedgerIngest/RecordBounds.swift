@@ -81,7 +81,7 @@ extension RecordBounds {
 }
 
 /// A reader whose records are held to `RecordBounds`: one out of bounds becomes a reject.
-final class BoundedRecordSource: RecordSource {
+final class BoundedRecordSource: RecordSource, DirectRowSource {
     private let inner: RecordSource
     private let file: String
     private let now: Instant
@@ -96,6 +96,13 @@ final class BoundedRecordSource: RecordSource {
 
     func read(_ emit: (RowResult) throws -> Void) throws {
         try inner.read { result in try emit(RecordBounds.checked(result, file: file, now: now)) }
+    }
+
+    /// Direct rows are held to the same bounds (the reader checks them before handing a row).
+    func acceptDirectRows(_ rows: DirectRows) -> Bool {
+        guard let inner = inner as? DirectRowSource else { return false }
+        rows.boundsNow = now
+        return inner.acceptDirectRows(rows)
     }
 }
 

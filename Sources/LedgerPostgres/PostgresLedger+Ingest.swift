@@ -249,7 +249,7 @@ final class PostgresIngestSink: FileIngestSink {
     /// no key hashed); the staging path takes them one by one.
     func upsert(_ batch: PreparedRecords, in range: Range<Int>) throws {
         guard direct else {
-            for index in range { _ = try upsert(batch.records[index], localDay: batch.days[index]) }
+            for index in range { _ = try upsert(batch.record(at: index), localDay: batch.days[index]) }
             return
         }
         precondition(!merged, "record after the file was merged")
@@ -671,10 +671,10 @@ struct RecordRows {
             foldSlots()
             slotNumbering = batch.slotNumbering
         }
-        let columns = PreparedRecords.TextColumn.allCases.count
+        let columns = PreparedRecords.TextColumn.count
         return batch.bytes.withUnsafeBufferPointer { bytes in
             batch.spans.withUnsafeBufferPointer { spans in
-                batch.records.withUnsafeBufferPointer { records in
+                batch.facts.withUnsafeBufferPointer { records in
                     // Fields read in place: no copy (and no retains) of a record.
                     let base = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
                     var index = range.lowerBound
@@ -705,7 +705,7 @@ struct RecordRows {
                         text() // fallback_of
                         encoder.int(records[index].vendorCost?.micros)
                         encoder.int(fileID)
-                        encoder.int(Int64(records[index].source.row), last: true)
+                        encoder.int(Int64(records[index].row), last: true)
                         countSlot(batch, index, records)
                         index += 1
                         if encoder.readableBytes >= CopyStream.chunkBytes { break }
@@ -718,7 +718,7 @@ struct RecordRows {
 
     /// Adds an inserted record's rollup contribution (`RollupTotals(record:)`) to its slot.
     @inline(__always)
-    private mutating func countSlot(_ batch: PreparedRecords, _ index: Int, _ records: UnsafeBufferPointer<DeliveryRecord>) {
+    private mutating func countSlot(_ batch: PreparedRecords, _ index: Int, _ records: UnsafeBufferPointer<PreparedRecords.Facts>) {
         let slot = Int(batch.rollupSlots[index])
         if slot >= slotKeys.count {
             // The batch's new keys: slot `firstNewSlot + i` is `newRollupKeys[i]`.
@@ -728,7 +728,7 @@ struct RecordRows {
             slotTotals.append(contentsOf: repeatElement(DeltaTotals(), count: slotKeys.count - slotTotals.count))
         }
         let units = records[index].units
-        let minutes = records[index].channel.base == .call ? records[index].callMinutes : 0
+        let minutes = records[index].channel.base == .call ? (units <= 0 ? 0 : (units + 59) / 60) : 0
         let (cost, unknown): (Int64, Int64) = if let vendorCost = records[index].vendorCost { (vendorCost.micros, 0) } else { (0, 1) }
         slotTotals[slot].messages += 1
         slotTotals[slot].costUnknown += unknown

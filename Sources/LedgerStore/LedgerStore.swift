@@ -119,7 +119,7 @@ public protocol FileIngestSink: AnyObject {
     @discardableResult
     func upsert(_ record: DeliveryRecord, localDay: LocalDate) throws -> StatusUpdate
     /// Upserts record `index` of a batch prepared on the reading thread: the same as
-    /// `upsert(batch.records[index], localDay: batch.days[index])`, which is the default; a
+    /// `upsert(batch.record(at: index), localDay: batch.days[index])`, which is the default; a
     /// store may bind the batch's laid-out values instead.
     @discardableResult
     func upsert(_ batch: PreparedRecords, at index: Int) throws -> StatusUpdate
@@ -141,7 +141,7 @@ public protocol FileIngestSink: AnyObject {
 extension FileIngestSink {
     @discardableResult
     public func upsert(_ batch: PreparedRecords, at index: Int) throws -> StatusUpdate {
-        try upsert(batch.records[index], localDay: batch.days[index])
+        try upsert(batch.record(at: index), localDay: batch.days[index])
     }
 
     public func upsert(_ batch: PreparedRecords, in range: Range<Int>) throws {

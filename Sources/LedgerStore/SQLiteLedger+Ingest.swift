@@ -201,7 +201,7 @@ final class SQLiteIngestSink: FileIngestSink {
         }
         guard code == SQLITE_DONE else { throw error(code) }
         guard sqlite3_changes(connection) == 1 else {
-            return try upsertKnown(batch.records[index], localDay: batch.days[index])
+            return try upsertKnown(batch.record(at: index), localDay: batch.days[index])
         }
         countInserted(batch, index)
         return .insert
@@ -274,21 +274,24 @@ final class SQLiteIngestSink: FileIngestSink {
             }
         }
         sqlite3_bind_int64(statement, first + 4, Int64(batch.days[index].daysSinceEpoch))
-        sqlite3_bind_int64(statement, first + 6, batch.records[index].sentAt.secondsSinceEpoch)
-        if let completed = batch.records[index].completedAt {
-            sqlite3_bind_int64(statement, first + 7, completed.secondsSinceEpoch)
-        } else {
-            sqlite3_bind_null(statement, first + 7)
+        batch.facts.withUnsafeBufferPointer { facts in
+            let facts = facts.baseAddress! + index
+            sqlite3_bind_int64(statement, first + 6, facts.pointee.sentAt.secondsSinceEpoch)
+            if let completed = facts.pointee.completedAt {
+                sqlite3_bind_int64(statement, first + 7, completed.secondsSinceEpoch)
+            } else {
+                sqlite3_bind_null(statement, first + 7)
+            }
+            sqlite3_bind_int64(statement, first + 10, facts.pointee.refundable ? 1 : 0)
+            sqlite3_bind_int64(statement, first + 13, facts.pointee.units)
+            if let cost = facts.pointee.vendorCost {
+                sqlite3_bind_int64(statement, first + 19, cost.micros)
+            } else {
+                sqlite3_bind_null(statement, first + 19)
+            }
+            sqlite3_bind_int64(statement, first + 20, fileID)
+            sqlite3_bind_int64(statement, first + 21, Int64(facts.pointee.row))
         }
-        sqlite3_bind_int64(statement, first + 10, batch.records[index].refundable ? 1 : 0)
-        sqlite3_bind_int64(statement, first + 13, batch.records[index].units)
-        if let cost = batch.records[index].vendorCost {
-            sqlite3_bind_int64(statement, first + 19, cost.micros)
-        } else {
-            sqlite3_bind_null(statement, first + 19)
-        }
-        sqlite3_bind_int64(statement, first + 20, fileID)
-        sqlite3_bind_int64(statement, first + 21, Int64(batch.records[index].source.row))
     }
 
     /// Counts a record the insert added, in the ingest counts and its rollup slot.
@@ -300,14 +303,17 @@ final class SQLiteIngestSink: FileIngestSink {
             slotKeys.append(contentsOf: batch.newRollupKeys[(slotKeys.count - batch.firstNewSlot)...])
             slotTotals.append(contentsOf: repeatElement(RollupTotals(), count: slotKeys.count - slotTotals.count))
         }
-        let units = batch.records[index].units
-        slotTotals[slot].messages += 1
-        slotTotals[slot].units += units
-        if batch.records[index].channel.base == .call { slotTotals[slot].callMinutes += units <= 0 ? 0 : (units + 59) / 60 }
-        if let cost = batch.records[index].vendorCost {
-            slotTotals[slot].vendorCost = Money(micros: slotTotals[slot].vendorCost.micros &+ cost.micros)
-        } else {
-            slotTotals[slot].costUnknown += 1
+        batch.facts.withUnsafeBufferPointer { facts in
+            let facts = facts.baseAddress! + index
+            let units = facts.pointee.units
+            slotTotals[slot].messages += 1
+            slotTotals[slot].units += units
+            if facts.pointee.channel.base == .call { slotTotals[slot].callMinutes += units <= 0 ? 0 : (units + 59) / 60 }
+            if let cost = facts.pointee.vendorCost {
+                slotTotals[slot].vendorCost = Money(micros: slotTotals[slot].vendorCost.micros &+ cost.micros)
+            } else {
+                slotTotals[slot].costUnknown += 1
+            }
         }
     }
 
