@@ -98,17 +98,19 @@ let package = Package(
             ]),
         .executableTarget(name: "sendledger", dependencies: ["SendledgerCLI"]),
 
+        // Helpers the test targets share (a seeded generator); not part of the product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "LedgerCoreTests",
             dependencies: ["LedgerCore", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "LedgerXLSXTests", dependencies: ["LedgerXLSX"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LedgerXLSXTests", dependencies: ["LedgerXLSX", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerCore"]),
         .testTarget(
             name: "LedgerIngestTests",
-            dependencies: ["LedgerIngest", "LedgerStore", "LedgerCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LedgerIngest", "LedgerStore", "LedgerCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "LedgerBillingTests", dependencies: ["LedgerBilling", "LedgerCore", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "LedgerReportsTests", dependencies: ["LedgerReports", "LedgerBilling", "LedgerCore", "LedgerXLSX"]),
+        .testTarget(name: "LedgerReportsTests", dependencies: ["LedgerReports", "LedgerBilling", "LedgerCore", "LedgerXLSX", "TestSupport"]),
         .testTarget(name: "SendledgerCLITests", dependencies: ["SendledgerCLI"]),
         .testTarget(
             name: "LedgerStoreConformanceTests",
@@ -116,7 +118,7 @@ let package = Package(
                 "LedgerStore", "LedgerPostgres", "LedgerCore",
                 .product(name: "Logging", package: "swift-log"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LedgerStore", "LedgerCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LedgerStore", "LedgerCore", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

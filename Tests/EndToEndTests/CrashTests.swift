@@ -2,6 +2,7 @@ import Foundation
 import LedgerStore
 import Logging
 import Testing
+import TestSupport
 
 /// BILLING.md / the bar for done: an ingest killed at any point (SIGKILL) and rerun gives the
 /// same ledger as an uninterrupted one.
@@ -67,19 +68,6 @@ struct CrashTests {
         let ledger = try SQLiteLedger(path: interrupted.path("var/sendledger.db"), logger: Logger(label: "test"))
         #expect(try ledger.canonicalDump() == expected)
         #expect(kills > 0, "no ingest was interrupted; the files are too small for this machine")
-    }
-}
-
-/// A small deterministic generator (Vigna's SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

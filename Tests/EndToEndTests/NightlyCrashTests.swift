@@ -2,6 +2,7 @@ import Foundation
 import LedgerStore
 import Logging
 import Testing
+import TestSupport
 
 /// The nightly run killed (SIGKILL) at seeded random moments — ingesting, closing, writing
 /// statements and reports, purging — many times, each kill followed by a check and the next

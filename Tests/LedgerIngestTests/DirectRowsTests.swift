@@ -3,6 +3,7 @@ import LedgerCore
 @testable import LedgerIngest
 import LedgerStore
 import Testing
+import TestSupport
 
 /// A format's rows read the general way only: every row a `RowResult` (the source does not
 /// offer `DirectRows`).
@@ -17,27 +18,12 @@ private func generalOnly(_ format: RecordFormat) -> RecordFormat {
     RecordFormat(name: format.name, vendor: format.vendor) { source, context in RowsOnly(try format.makeSource(source, context)) }
 }
 
-/// A seeded generator, so a failure names a file that can be made again.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
-    /// One of `good`, or now and then one of `bad`.
-    mutating func pick<T>(_ good: [T], rarely bad: [T]) -> T { next() % 30 == 0 ? pick(bad) : pick(good) }
-}
-
 @Suite("Clean canonical rows laid out from their bytes")
 struct DirectRowsTests {
     /// Rows of every kind the general path judges: clean ones in many spellings, repeats of a
     /// message (updates), and each kind of bad or out-of-bounds value.
     static func file(seed: UInt64, rows: Int) -> Data {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         var out = Data(header.utf8)
         for index in 0..<rows {
             let number = random.next() % 5 == 0 ? Int(random.next() % UInt64(max(index, 1))) : index
@@ -108,7 +94,7 @@ struct DirectRowsTests {
 
     @Test("UTF-8 is judged as String(validating:) judges it")
     func utf8() {
-        var random = SplitMix(state: 42)
+        var random = SplitMix64(seed: 42)
         let pieces: [[UInt8]] = [
             [0x41], [0x7F], [0x80], [0xC1, 0x80], [0xC2, 0x80], [0xDF, 0xBF], [0xE0, 0x9F, 0x80], [0xE0, 0xA0, 0x80],
             [0xED, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xEF, 0xBF, 0xBF], [0xF0, 0x8F, 0x80, 0x80], [0xF0, 0x90, 0x80, 0x80],

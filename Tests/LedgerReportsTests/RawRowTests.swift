@@ -3,13 +3,14 @@ import LedgerCore
 @testable import LedgerReports
 import LedgerXLSX
 import Testing
+import TestSupport
 
 /// Rows streamed as borrowed bytes (the month report's Details) must give the same files as
 /// the same values owned.
 @Suite("Raw rows: the same bytes as owning values")
 struct RawRowTests {
     static func randomRows(count: Int, seed: UInt64) -> [[ReportValue]] {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let texts = ["", "SMS", "DELIVERED", "단말기 수신 불가", "tab\there", "new\nline", "quote \" and \\ back", "\u{1}ctl",
                      " lead", "trail ", "=1+2", "_x0041_", "a&b<c>", "010-****-5678", String(repeating: "긴", count: 120)]
         let offsets = [0, 32_400, -18_000, 19_800, -34_200, 50_400, -43_200]
@@ -98,15 +99,3 @@ struct RawRowTests {
     }
 }
 
-/// A small deterministic generator (the tests' rows are the same on every run).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

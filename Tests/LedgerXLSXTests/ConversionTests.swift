@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LedgerXLSX
+import TestSupport
 
 @Suite("XLSX <-> CSV")
 struct ConversionTests {
@@ -58,7 +59,7 @@ struct ConversionTests {
     func csvRoundTrip() throws {
         let dir = try temporaryDirectory()
         let csv = dir.appendingPathComponent("a.csv").path
-        var g = SeededGenerator(seed: 42)
+        var g = SplitMix64(seed: 42)
         var lines: [String] = ["id,label,amount"]
         var expectedLines: [String] = ["id,label,amount"]
         for i in 0..<500 {

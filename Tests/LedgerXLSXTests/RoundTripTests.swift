@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LedgerXLSX
+import TestSupport
 
 /// Property: random cells of every type go through the writer and come back from the reader
 /// as the same values. A fixed seed per case keeps failures reproducible.
@@ -13,7 +14,7 @@ struct RoundTripTests {
 
     enum Kind: CaseIterable { case empty, text, integer, micros, bool, date, dateTime }
 
-    static func randomCell(_ g: inout SeededGenerator) -> (XLSXCell, XLSXCellValue) {
+    static func randomCell(_ g: inout SplitMix64) -> (XLSXCell, XLSXCellValue) {
         switch Kind.allCases.randomElement(using: &g)! {
         case .empty:
             return (.empty, .empty)
@@ -48,7 +49,7 @@ struct RoundTripTests {
 
     @Test("random cells of every type survive writer and reader", arguments: 1...12)
     func randomWorkbooks(seed: Int) throws {
-        var g = SeededGenerator(seed: UInt64(seed))
+        var g = SplitMix64(seed: UInt64(seed))
         var options = XLSXWriterOptions()
         options.sharedStringLimit = Int.random(in: 0...20, using: &g) // shared and inline both
         options.maxRowsPerSheet = Int.random(in: 5...60, using: &g)

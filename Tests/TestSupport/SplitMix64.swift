@@ -1,0 +1,21 @@
+/// A small deterministic generator (Vigna's SplitMix64): test data that is the same on every
+/// run, so a failure names a seed that makes it again.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// One of `values`, uniformly.
+    public mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
+
+    /// One of `good`, or now and then (one time in 30) one of `bad`.
+    public mutating func pick<T>(_ good: [T], rarely bad: [T]) -> T { next() % 30 == 0 ? pick(bad) : pick(good) }
+}
