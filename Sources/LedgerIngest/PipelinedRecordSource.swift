@@ -109,6 +109,8 @@ public final class PipelinedRecordSource: RecordSource, @unchecked Sendable {
                 }
             }
         }
+        // `taken` holds this pipeline, which holds the source, which holds `direct`: cleared
+        // when the file is read, so the three are freed.
         defer { direct?.taken = {} }
         do {
             try inner.read { row in
