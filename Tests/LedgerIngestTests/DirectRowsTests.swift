@@ -20,8 +20,9 @@ private func generalOnly(_ format: RecordFormat) -> RecordFormat {
 
 @Suite("Clean canonical rows laid out from their bytes")
 struct DirectRowsTests {
-    /// Rows of every kind the general path judges: clean ones in many spellings, repeats of a
-    /// message (updates), and each kind of bad or out-of-bounds value.
+    /// Rows of every kind the general path judges: clean ones in many spellings (quoted fields,
+    /// doubled quotes, line breaks inside a field), repeats of a message (updates), and each
+    /// kind of bad or out-of-bounds value.
     static func file(seed: UInt64, rows: Int) -> Data {
         var random = SplitMix64(seed: seed)
         var out = Data(header.utf8)
@@ -45,7 +46,7 @@ struct DirectRowsTests {
                 random.pick(["DELIVERED", "failed", " Pending", "scheduled", "Delivered"], rarely: ["TELEPORTED", ""]),
                 random.pick(["", "true", "F", "yes", "0"], rarely: ["maybe"]),
                 random.pick(["", "3018", "E1"]),
-                random.pick(["", "단말기 수신 불가", "timeout"]),
+                random.pick(["", "단말기 수신 불가", "timeout", "busy, retry \"later\"", "line one\nline two"]),
                 random.pick(["", "1", "3", "125"], rarely: ["-1", "x", "20000000"]),
                 random.pick(["", "campaign:가을 세일", "TPL_A", "one-time:배송"]),
                 random.pick(["", "02-123-4567", "@모두의캠핑"]),
@@ -63,7 +64,19 @@ struct DirectRowsTests {
             }
             for (position, field) in fields.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: field)
+                // Quoted as RFC 4180 says when it must be, and now and then when it need not.
+                let quoted = field.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A })
+                    || random.next() % 10 == 0
+                if quoted {
+                    out.append(UInt8(ascii: "\""))
+                    for byte in field {
+                        if byte == UInt8(ascii: "\"") { out.append(byte) }
+                        out.append(byte)
+                    }
+                    out.append(UInt8(ascii: "\""))
+                } else {
+                    out.append(contentsOf: field)
+                }
             }
             out.append(UInt8(ascii: "\n"))
         }
@@ -90,6 +103,9 @@ struct DirectRowsTests {
             dumps.append(try store.canonicalDump())
         }
         #expect(dumps[0] == dumps[1])
+        // Quoted fields arrived whole (the dump writes text as Swift literals: quotes and line
+        // breaks escaped).
+        #expect(dumps[0].contains(#"busy, retry \"later\""#) && dumps[0].contains(#"line one\nline two"#))
     }
 
     @Test("UTF-8 is judged as String(validating:) judges it")
