@@ -64,5 +64,8 @@ public struct DeliveryRecord: Hashable, Sendable {
     }
 
     /// Whole minutes billed for a call: seconds rounded up per call; 0 seconds is 0 minutes.
-    public var callMinutes: Int64 { units <= 0 ? 0 : (units + 59) / 60 }
+    public var callMinutes: Int64 { Self.callMinutes(units: units) }
+
+    /// Call seconds rounded up to whole minutes (BILLING.md), none for no seconds.
+    public static func callMinutes(units: Int64) -> Int64 { units <= 0 ? 0 : (units + 59) / 60 }
 }

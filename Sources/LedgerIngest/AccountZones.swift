@@ -39,10 +39,7 @@ public struct AccountZones: Sendable {
 
     /// The same for an account given as UTF-8 bytes (readers that make no `String` per row).
     public mutating func day(of instant: Instant, accountUTF8 account: UnsafeBufferPointer<UInt8>) -> LocalDate {
-        let same = account.count == lastAccountBytes.count && lastAccountBytes.withUnsafeBufferPointer {
-            $0.count == 0 || memcmp($0.baseAddress!, account.baseAddress!, $0.count) == 0
-        }
-        if !same {
+        if !lastAccountBytes.hasSameBytes(as: account) {
             lastAccountBytes = Array(account)
             lastIndexOfBytes = clocks[String(decoding: account, as: UTF8.self)] ?? 0
         }

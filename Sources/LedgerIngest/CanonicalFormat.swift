@@ -65,27 +65,19 @@ struct CanonicalRowMapper {
         }
 
         // Channels and statuses take a handful of values: found again by their bytes.
-        let channel: Channel
-        if let bytes = field(6)?.trimmed, let known = channels[bytes] {
-            channel = known
-        } else {
-            let (channelName, e6) = text(6, &channelText, required: true)
-            if let e6 { return fail(6, e6) }
-            guard let parsed = Channel(channelName!) else { return fail(6, .unknownChannel) }
-            channels.remember(field(6)!.trimmed, parsed)
-            channel = parsed
+        func known<Value>(_ index: Int, _ memo: inout ByteMemo<Value>, _ cache: inout RepeatedText,
+                          _ parse: (String) -> Value?, _ unknown: IngestError.Reason) -> (Value?, IngestError.Reason?) {
+            if let bytes = field(index)?.trimmed, let value = memo[bytes] { return (value, nil) }
+            let (name, error) = text(index, &cache, required: true)
+            if let error { return (nil, error) }
+            guard let value = parse(name!) else { return (nil, unknown) }
+            memo.remember(field(index)!.trimmed, value)
+            return (value, nil)
         }
-
-        let status: DeliveryStatus
-        if let bytes = field(7)?.trimmed, let known = statuses[bytes] {
-            status = known
-        } else {
-            let (statusName, e7) = text(7, &statusText, required: true)
-            if let e7 { return fail(7, e7) }
-            guard let parsed = DeliveryStatus(canonical: statusName!) else { return fail(7, .unknownStatus) }
-            statuses.remember(field(7)!.trimmed, parsed)
-            status = parsed
-        }
+        let (channel, e6) = known(6, &channels, &channelText, { Channel($0) }, .unknownChannel)
+        if let e6 { return fail(6, e6) }
+        let (status, e7) = known(7, &statuses, &statusText, { DeliveryStatus(canonical: $0) }, .unknownStatus)
+        if let e7 { return fail(7, e7) }
 
         var refundable = false
         if let bytes = field(8)?.trimmed, bytes.count > 0 {
@@ -133,7 +125,7 @@ struct CanonicalRowMapper {
 
         return .record(DeliveryRecord(
             vendor: vendor!, account: account!, messageID: messageID, batchID: batchID, sentAt: sentAt,
-            completedAt: completedAt, channel: channel, status: status, refundable: refundable,
+            completedAt: completedAt, channel: channel!, status: status!, refundable: refundable,
             reasonCode: reasonCode, reasonText: reasonTextValue, units: units, category: category, sender: sender,
             recipient: recipient, recipientHash: recipientHash, fallbackOf: fallbackOf, vendorCost: vendorCost,
             source: .init(fileSHA256: context.sha256, row: row)))
@@ -163,19 +155,29 @@ extension CanonicalRowMapper {
     }
 }
 
-/// Values parsed from a field that takes few distinct values (channels, statuses), found
-/// again by comparing the field's bytes: no `String` and no hashing per row.
+/// Values looked up by a field's bytes among a few spellings (channels and statuses seen so
+/// far, a vendor profile's value table), the last one hit tried first: no `String` and no
+/// hashing per row.
 struct ByteMemo<Value> {
     private var keys: [[UInt8]] = []
     private var values: [Value] = []
     private var last = 0
-    /// Past this many distinct spellings, new ones are parsed every time.
-    private static var capacity: Int { 32 }
+    /// Past this many spellings, new ones are not remembered (they are parsed every time).
+    private let capacity: Int
+
+    init(capacity: Int = 32) { self.capacity = capacity }
+
+    /// A fixed table: its entries, the first of equal keys winning.
+    init(entries: [([UInt8], Value)]) {
+        capacity = entries.count
+        for (key, value) in entries { remember(key, value) }
+        last = 0
+    }
 
     subscript(bytes: UnsafeBufferPointer<UInt8>) -> Value? {
         mutating get {
-            if last < keys.count, Self.same(keys[last], bytes) { return values[last] }
-            for index in keys.indices where Self.same(keys[index], bytes) {
+            if last < keys.count, keys[last].hasSameBytes(as: bytes) { return values[last] }
+            for index in keys.indices where keys[index].hasSameBytes(as: bytes) {
                 last = index
                 return values[index]
             }
@@ -184,15 +186,14 @@ struct ByteMemo<Value> {
     }
 
     mutating func remember(_ bytes: UnsafeBufferPointer<UInt8>, _ value: Value) {
-        guard keys.count < Self.capacity else { return }
-        keys.append(Array(bytes))
-        values.append(value)
-        last = keys.count - 1
+        remember(Array(bytes), value)
     }
 
-    private static func same(_ key: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard key.count == bytes.count else { return false }
-        return key.withUnsafeBufferPointer { key in key.count == 0 || memcmp(key.baseAddress!, bytes.baseAddress!, key.count) == 0 }
+    private mutating func remember(_ key: [UInt8], _ value: Value) {
+        guard keys.count < capacity else { return }
+        keys.append(key)
+        values.append(value)
+        last = keys.count - 1
     }
 }
 

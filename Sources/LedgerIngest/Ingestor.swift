@@ -172,7 +172,7 @@ public final class Ingestor {
                 let account = texts[PreparedRecords.TextColumn.account.rawValue]!
                 let day = readerZones.day(of: facts.sentAt, accountUTF8: account)
                 if !purged.isEmpty {
-                    if !purgeAccount.elementsEqual(account) {
+                    if !purgeAccount.hasSameBytes(as: account) {
                         purgeAccount = Array(account)
                         purgeDay = purged[String(decoding: account, as: UTF8.self)]
                     }

@@ -81,31 +81,24 @@ public struct RecipientPrivacy: Sendable {
             }
             let digest = UnsafeMutableBufferPointer(rebasing: buffer[bytes.count...])
             clibcrypto_hmac_sha256(&pads.inner, &pads.outer, buffer.baseAddress, length, digest.baseAddress)
-            let digits: StaticString = "0123456789abcdef"
-            for byte in digest[0..<16] {
-                out.append(digits.utf8Start[Int(byte >> 4)])
-                out.append(digits.utf8Start[Int(byte & 15)])
-            }
+            Self.appendHex(digest[0..<16], to: &out)
         }
         return (shown, 32)
     }
 
-    /// Phone numbers compared by digits (010-1234-5678 = 01012345678); addresses lower-cased.
-    static func normalize(_ raw: String) -> String {
-        if raw.contains("@") { return raw.lowercased() }
-        return String(decoding: raw.utf8.filter { $0 >= 48 && $0 <= 57 }, as: UTF8.self)
+    /// Lower-case hexadecimal of `bytes`.
+    static func hex(_ bytes: some Collection<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        appendHex(bytes, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static func hex(_ bytes: some Collection<UInt8>) -> String {
+    static func appendHex(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
         let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            var index = 0
-            for byte in bytes {
-                out[index] = digits.utf8Start[Int(byte >> 4)]
-                out[index + 1] = digits.utf8Start[Int(byte & 15)]
-                index += 2
-            }
-            return index
+        for byte in bytes {
+            out.append(digits.utf8Start[Int(byte >> 4)])
+            out.append(digits.utf8Start[Int(byte & 15)])
         }
     }
 

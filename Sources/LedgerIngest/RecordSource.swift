@@ -45,10 +45,7 @@ struct RepeatedText {
     private var text: String?
 
     mutating func string(_ field: UnsafeBufferPointer<UInt8>) -> String? {
-        if let text, field.count == bytes.count,
-           field.count == 0 || bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, field.baseAddress!, field.count) == 0 }) {
-            return text
-        }
+        if let text, bytes.hasSameBytes(as: field) { return text }
         guard let decoded = String(validating: field, as: UTF8.self) else { return nil }
         bytes = Array(field)
         text = decoded

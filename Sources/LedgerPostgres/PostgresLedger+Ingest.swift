@@ -728,7 +728,7 @@ struct RecordRows {
             slotTotals.append(contentsOf: repeatElement(DeltaTotals(), count: slotKeys.count - slotTotals.count))
         }
         let units = records[index].units
-        let minutes = records[index].channel.base == .call ? (units <= 0 ? 0 : (units + 59) / 60) : 0
+        let minutes = records[index].channel.base == .call ? DeliveryRecord.callMinutes(units: units) : 0
         let (cost, unknown): (Int64, Int64) = if let vendorCost = records[index].vendorCost { (vendorCost.micros, 0) } else { (0, 1) }
         slotTotals[slot].messages += 1
         slotTotals[slot].costUnknown += unknown

@@ -1,4 +1,3 @@
-import Foundation
 import LedgerCore
 
 /// A batch of records with the work a store's writing thread would otherwise do per record
@@ -241,7 +240,7 @@ public final class RecordPreparer: @unchecked Sendable {
         let slot: Int32
         if let lastKey, let last = lastKeyBytes, lastKey.day == day, lastKey.channel == facts.channel,
            lastKey.status == facts.status, lastKey.refundable == facts.refundable, lastKey.isFallback == isFallback,
-           Self.same(last.account, account), Self.same(last.vendor, vendor), Self.same(last.category, category) {
+           last.account.hasSameBytes(as: account), last.vendor.hasSameBytes(as: vendor), last.category.hasSameBytes(as: category) {
             slot = lastSlot
         } else {
             func string(_ bytes: UnsafeBufferPointer<UInt8>?) -> String { bytes.map { String(decoding: $0, as: UTF8.self) } ?? "" }
@@ -263,14 +262,6 @@ public final class RecordPreparer: @unchecked Sendable {
         slots[key] = slot
         pending!.addNewKey(key)
         return slot
-    }
-
-    private static func same(_ stored: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>?) -> Bool {
-        guard let bytes else { return stored.isEmpty }
-        guard stored.count == bytes.count else { return false }
-        return stored.withUnsafeBufferPointer { stored in
-            stored.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, stored.count) == 0
-        }
     }
 
     /// The batch made since `begin`.

@@ -308,7 +308,7 @@ final class SQLiteIngestSink: FileIngestSink {
             let units = facts.pointee.units
             slotTotals[slot].messages += 1
             slotTotals[slot].units += units
-            if facts.pointee.channel.base == .call { slotTotals[slot].callMinutes += units <= 0 ? 0 : (units + 59) / 60 }
+            if facts.pointee.channel.base == .call { slotTotals[slot].callMinutes += DeliveryRecord.callMinutes(units: units) }
             if let cost = facts.pointee.vendorCost {
                 slotTotals[slot].vendorCost = Money(micros: slotTotals[slot].vendorCost.micros &+ cost.micros)
             } else {

@@ -19,15 +19,16 @@ final class CompiledRule {
     let field: String
     let source: Source
     let regex: NSRegularExpression?
-    let table: [([UInt8], MappedValue)]?
+    /// The profile's value table, if any (statuses and channels repeat row after row: the
+    /// last hit is tried first).
+    private var table: ByteMemo<MappedValue>?
+    var hasTable: Bool { table != nil }
     let otherwise: String?
     let time: TimeParser?
     var zone: ZoneResolver?
     let number: Bool
     /// Owned bytes for joined columns and regex results; valid until the next extraction.
     private var scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 256)
-    /// The last table hit (statuses and channels repeat row after row).
-    private var lastHit = -1
     /// The last text decoded (values repeat row after row).
     var cache = RepeatedText()
 
@@ -39,7 +40,7 @@ final class CompiledRule {
         case .constant(let text): source = .constant(Array(text.utf8))
         }
         regex = rule.regex.flatMap { try? NSRegularExpression(pattern: $0) }
-        table = rule.values?.map { (Array($0.key.utf8), $0.value) }
+        table = rule.values.map { values in ByteMemo(entries: values.map { (Array($0.key.utf8), $0.value) }) }
         otherwise = rule.otherwise
         time = rule.time.flatMap { TimeParser(format: $0) }
         zone = rule.zone.flatMap { TimeZone(identifier: $0) }.map { ZoneResolver(zone: $0) }
@@ -102,27 +103,11 @@ final class CompiledRule {
     }
 
     static func isNull(_ bytes: UnsafeBufferPointer<UInt8>, _ nulls: [[UInt8]]) -> Bool {
-        for null in nulls where null.count == bytes.count {
-            if null.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return true }
-        }
-        return false
+        nulls.contains { $0.hasSameBytes(as: bytes) }
     }
 
     /// The value-table entry for these bytes, or nil.
-    func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> MappedValue? {
-        guard let table else { return nil }
-        if lastHit >= 0 {
-            let key = table[lastHit].0
-            if key.count == bytes.count, key.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return table[lastHit].1 }
-        }
-        for (index, entry) in table.enumerated() where entry.0.count == bytes.count {
-            if entry.0.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) {
-                lastHit = index
-                return entry.1
-            }
-        }
-        return nil
-    }
+    func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> MappedValue? { table?[bytes] }
 }
 
 /// Turns profile rows into canonical records (detail) or summary rows, naming the field and
@@ -232,7 +217,7 @@ final class ProfileRowMapper {
         }
         // A date cell read as text: the date as a CSV export shows it, not its serial.
         if dateCell, let date = XLSXDateTime(serial: String(decoding: bytes, as: UTF8.self)) { return date.description }
-        if rule.table != nil {
+        if rule.hasTable {
             if case .text(let mapped)? = rule.lookup(bytes) { return mapped }
             guard let otherwise = rule.otherwise else { throw reject(row, field, bytes, .outOfRange("not in the profile's value table")) }
             guard let input = String(validating: bytes, as: UTF8.self) else { throw reject(row, field, bytes, .invalidUTF8) }
@@ -274,7 +259,7 @@ final class ProfileRowMapper {
         if miss { throw reject(row, field, nil, .unreadable("does not match the profile's regex")) }
         guard let bytes else { return nil }
         var value: Int64?
-        if rule.table != nil, case .text(let mapped)? = rule.lookup(bytes) {
+        if rule.hasTable, case .text(let mapped)? = rule.lookup(bytes) {
             value = Array(mapped.utf8).withUnsafeBufferPointer { Self.wholeNumber($0) }
         } else {
             value = Self.wholeNumber(bytes)
@@ -318,7 +303,7 @@ final class ProfileRowMapper {
         if miss { throw reject(row, field, nil, .unreadable("does not match the profile's regex")) }
         guard let bytes else { throw reject(row, field, nil, .missing) }
         let name: String
-        if rule.table != nil {
+        if rule.hasTable {
             guard case .text(let mapped)? = rule.lookup(bytes) else { throw reject(row, field, bytes, .unknownChannel) }
             name = mapped
         } else {
@@ -342,7 +327,7 @@ final class ProfileRowMapper {
             if required { throw reject(row, field, nil, .missing) }
             return nil
         }
-        if rule.table != nil {
+        if rule.hasTable {
             guard case .status(let status, let refundable)? = rule.lookup(bytes) else { throw reject(row, field, bytes, .unknownStatus) }
             return (status, refundable)
         }
