@@ -46,47 +46,90 @@ import PostgresNIO
 /// the rollup rows are upserted (`+ excluded`) in key order after the COPY, exactly as the
 /// staging path does, so the deltas of concurrent files add up. Rolling back to the savepoint
 /// releases every row the COPY inserted and every lock it took.
-extension PostgresLedger {
+extension PostgresLedger: DeferredDigestLedgerStore {
+    public func hasIngestedFile(size: Int64) throws -> Bool {
+        try !query("SELECT 1 FROM ingested_files WHERE size = $1 LIMIT 1", [.int(size)]).isEmpty
+    }
+
+    public func ingest(_ file: IngestedFile, digest: () throws -> String,
+                       _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
+        try withoutActuallyEscaping(digest) { try ingestFile(file, finalDigest: $0, body) }
+    }
+
     public func isIngested(sha256: String) throws -> Bool {
         try !query("SELECT 1 FROM ingested_files WHERE sha256 = $1", [.text(sha256)]).isEmpty
     }
 
     public func ingest(_ file: IngestedFile, _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
-        try transaction {
-            // Another transaction inserting the same SHA-256 makes this wait for its end: the
-            // same file delivered twice at once is ingested once.
-            let inserted = try unlockedQuery("""
-                INSERT INTO ingested_files (sha256, path, size, vendor, run_id, ingested_at, rows, inserted, updated,
-                    unchanged, stale, conflicts, rejected)
-                VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, 0, 0, 0, 0)
-                ON CONFLICT (sha256) DO NOTHING RETURNING id
-                """, [.text(file.sha256), .text(file.path), .int(file.size), .text(file.vendor), .text(file.runID),
-                      .int(file.ingestedAt.secondsSinceEpoch)])
-            guard let row = inserted.first else { return .alreadyIngested }
-            let fileID = try RowReader(row).int(0)
-            try prepareStaging()
-            let counts: FileIngestCounts
-            if file.size >= fastPathMinimumBytes, let direct = try ingestDirect(file, fileID: fileID, body) {
-                counts = direct
-            } else {
-                let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID, direct: false)
-                do {
-                    try body(sink)
-                    try sink.merge()
-                } catch {
-                    sink.abandon()
-                    throw error
+        try ingestFile(file, finalDigest: nil, body)
+    }
+
+    private func ingestFile(_ file: IngestedFile, finalDigest digest: (() throws -> String)?,
+                            _ body: (any FileIngestSink) throws -> Void) throws -> FileIngestOutcome {
+        do {
+            return try transaction {
+                // Another transaction inserting the same SHA-256 makes this wait for its end: the
+                // same file delivered twice at once is ingested once.
+                let inserted = try unlockedQuery("""
+                    INSERT INTO ingested_files (sha256, path, size, vendor, run_id, ingested_at, rows, inserted, updated,
+                        unchanged, stale, conflicts, rejected)
+                    VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, 0, 0, 0, 0)
+                    ON CONFLICT (sha256) DO NOTHING RETURNING id
+                    """, [.text(file.sha256), .text(file.path), .int(file.size), .text(file.vendor), .text(file.runID),
+                          .int(file.ingestedAt.secondsSinceEpoch)])
+                guard let row = inserted.first else { return .alreadyIngested }
+                let fileID = try RowReader(row).int(0)
+                try prepareStaging()
+                let counts: FileIngestCounts
+                if file.size >= fastPathMinimumBytes, let direct = try ingestDirect(file, fileID: fileID, body) {
+                    counts = direct
+                } else {
+                    let sink = PostgresIngestSink(ledger: self, file: file, fileID: fileID, direct: false)
+                    do {
+                        try body(sink)
+                        try sink.merge()
+                    } catch {
+                        sink.abandon()
+                        throw error
+                    }
+                    counts = sink.counts
                 }
-                counts = sink.counts
+                if let digest { try relabel(file, fileID: fileID, counts: counts, as: try digest()) }
+                try unlockedQuery("""
+                    UPDATE ingested_files SET rows = $1, inserted = $2, updated = $3, unchanged = $4, stale = $5,
+                        conflicts = $6, rejected = $7 WHERE id = $8
+                    """, [.int(Int64(counts.rows)), .int(Int64(counts.inserted)), .int(Int64(counts.updated)),
+                          .int(Int64(counts.unchanged)), .int(Int64(counts.stale)), .int(Int64(counts.conflicts)),
+                          .int(Int64(counts.rejected)), .int(fileID)])
+                return .ingested(counts)
             }
-            try unlockedQuery("""
-                UPDATE ingested_files SET rows = $1, inserted = $2, updated = $3, unchanged = $4, stale = $5,
-                    conflicts = $6, rejected = $7 WHERE id = $8
-                """, [.int(Int64(counts.rows)), .int(Int64(counts.inserted)), .int(Int64(counts.updated)),
-                      .int(Int64(counts.unchanged)), .int(Int64(counts.stale)), .int(Int64(counts.conflicts)),
-                      .int(Int64(counts.rejected)), .int(fileID)])
-            return .ingested(counts)
+        } catch is AlreadyInManifest {
+            return .alreadyIngested
         }
+    }
+
+    /// A file read under a provisional token gets its real SHA-256: the manifest row, rejects,
+    /// conflicts and summaries written under the token are renamed, or, when the manifest has
+    /// that hash already, everything is rolled back. An ingest of the same file still open in
+    /// another transaction makes the manifest update wait for its end and then fail on the
+    /// unique hash (23505), which is the same answer.
+    private func relabel(_ file: IngestedFile, fileID: Int64, counts: FileIngestCounts, as sha256: String) throws {
+        if try !unlockedQuery("SELECT 1 FROM ingested_files WHERE sha256 = $1", [.text(sha256)]).isEmpty {
+            throw AlreadyInManifest()
+        }
+        do {
+            try unlockedQuery("UPDATE ingested_files SET sha256 = $1 WHERE id = $2", [.text(sha256), .int(fileID)])
+        } catch where Self.sqlState(of: error) == "23505" {
+            throw AlreadyInManifest()
+        }
+        let token = PostgresBind.text(file.sha256), real = PostgresBind.text(sha256)
+        if counts.rejected > 0 {
+            try unlockedQuery("UPDATE rejects SET file_sha256 = $1 WHERE file_sha256 = $2", [real, token])
+        }
+        if counts.conflicts > 0 {
+            try unlockedQuery("UPDATE status_conflicts SET file_sha256 = $1 WHERE file_sha256 = $2", [real, token])
+        }
+        try unlockedQuery("UPDATE vendor_summaries SET source_file = $1 WHERE source_file = $2", [real, token])
     }
 
     /// The fast path (see the type's comment): the file's counts, or nil when it rolled back to
@@ -171,6 +214,9 @@ extension PostgresLedger {
         """,
     ]
 }
+
+/// The file read under a provisional hash turned out to be in the manifest: roll back.
+private struct AlreadyInManifest: Error {}
 
 /// Encodes records into the COPY stream as they come, then merges them at the end of the file.
 ///
@@ -265,9 +311,9 @@ final class PostgresIngestSink: FileIngestSink {
         guard copy == nil else { return }
         copy = direct
             ? CopyStream(connection: ledger.connection, table: "deliveries", columns: PostgresLedger.recordColumns + ["source_file_id", "source_row"],
-                         executor: ledger.executor, logger: ledger.logger)
+                         format: .binary, executor: ledger.executor, logger: ledger.logger)
             : CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
-                         executor: ledger.executor, logger: ledger.logger)
+                         format: .binary, executor: ledger.executor, logger: ledger.logger)
     }
 
     func saveSummary(_ rows: [VendorSummaryRow]) throws {
@@ -325,6 +371,7 @@ final class PostgresIngestSink: FileIngestSink {
 
     private func copyAndMerge() throws {
         if let copy {
+            rows.encoder.end()
             try flush()
             try copy.finish()
         }
@@ -596,9 +643,8 @@ final class PostgresIngestSink: FileIngestSink {
 struct RecordRows {
     let direct: Bool
     let fileID: Int64
-    var encoder = CopyTextEncoder()
+    var encoder = CopyBinaryEncoder()
     var staged: Int64 = 0
-    var dayTexts: [Int: String] = [:]
     /// Direct: the file's rollup deltas (every record an insert).
     var deltas = DeltaTable()
 
@@ -609,39 +655,37 @@ struct RecordRows {
 
     mutating func add(_ record: DeliveryRecord, localDay: LocalDate) {
         staged += 1
-        if !direct { encoder.int(staged) }
+        encoder.row(fields: Self.fields)
+        if !direct { encoder.bigint(staged) }
         encoder.text(record.vendor)
         encoder.text(record.messageID)
         encoder.text(record.account)
-        let dayNumber = localDay.daysSinceEpoch
-        if let text = dayTexts[dayNumber] {
-            encoder.text(text)
-        } else {
-            let text = localDay.description
-            dayTexts[dayNumber] = text
-            encoder.text(text)
-        }
+        encoder.date(localDay)
         encoder.text(record.batchID)
-        encoder.int(record.sentAt.secondsSinceEpoch)
-        encoder.int(record.completedAt?.secondsSinceEpoch)
+        encoder.bigint(record.sentAt.secondsSinceEpoch)
+        encoder.bigint(record.completedAt?.secondsSinceEpoch)
         encoder.channel(record.channel)
         encoder.text(record.status.rawValue)
         encoder.bool(record.refundable)
         encoder.text(record.reasonCode)
         encoder.text(record.reasonText)
-        encoder.int(record.units)
+        encoder.bigint(record.units)
         encoder.text(record.category)
         encoder.text(record.sender)
         encoder.text(record.recipient)
         encoder.text(record.recipientHash)
         encoder.text(record.fallbackOf)
-        encoder.int(record.vendorCost?.micros)
+        encoder.bigint(record.vendorCost?.micros)
         if direct {
-            encoder.int(fileID)
+            encoder.bigint(fileID)
             deltas.add(record, day: localDay)
         }
-        encoder.int(Int64(record.source.row), last: true)
+        encoder.integer(Int32(record.source.row))
     }
+
+    /// Fields per row: the record's 19 columns and source_row, with source_file_id (direct)
+    /// or the staging order (staging) (`PostgresIngestSink.openCopy`).
+    static let fields = Int16(PostgresLedger.recordColumns.count + 2)
 
     /// A sum left Int64's range (the fast path falls back).
     var overflow: Bool { deltas.overflow || slotOverflow }
@@ -685,27 +729,28 @@ struct RecordRows {
                             at += 2
                         }
                         staged += 1
+                        encoder.row(fields: Self.fields)
                         text() // vendor
                         text() // message_id
                         text() // account
                         encoder.date(batch.days[index])
                         text() // batch_id
-                        encoder.int(records[index].sentAt.secondsSinceEpoch)
-                        encoder.int(records[index].completedAt?.secondsSinceEpoch)
+                        encoder.bigint(records[index].sentAt.secondsSinceEpoch)
+                        encoder.bigint(records[index].completedAt?.secondsSinceEpoch)
                         text() // channel
                         text() // status
                         encoder.bool(records[index].refundable)
                         text() // reason_code
                         text() // reason_text
-                        encoder.int(records[index].units)
+                        encoder.bigint(records[index].units)
                         text() // category
                         text() // sender
                         text() // recipient
                         text() // recipient_hash
                         text() // fallback_of
-                        encoder.int(records[index].vendorCost?.micros)
-                        encoder.int(fileID)
-                        encoder.int(Int64(records[index].row), last: true)
+                        encoder.bigint(records[index].vendorCost?.micros)
+                        encoder.bigint(fileID)
+                        encoder.integer(Int32(records[index].row))
                         countSlot(batch, index, records)
                         index += 1
                         if encoder.readableBytes >= CopyStream.chunkBytes { break }
