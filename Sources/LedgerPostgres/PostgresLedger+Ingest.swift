@@ -235,7 +235,7 @@ final class PostgresIngestSink: FileIngestSink {
     var counts = FileIngestCounts()
     private var foundConflicts: [StatusConflict] = []
     private var copy: CopyStream?
-    /// The records' COPY text, the count and (direct) the rollup deltas: one struct, changed in
+    /// The records' COPY data (binary format), the count and (direct) the rollup deltas: one struct, changed in
     /// place once per record.
     private var rows: RecordRows
     private var rejectEncoder = CopyTextEncoder(capacity: 4096)
@@ -290,7 +290,7 @@ final class PostgresIngestSink: FileIngestSink {
         return .insert
     }
 
-    /// Prepared records: on the fast path, the COPY text is written from the batch's laid-out
+    /// Prepared records: on the fast path, the COPY data is written from the batch's laid-out
     /// bytes and the rollup deltas are summed by the preparer's slot (an array add per record,
     /// no key hashed); the staging path takes them one by one.
     func upsert(_ batch: PreparedRecords, in range: Range<Int>) throws {

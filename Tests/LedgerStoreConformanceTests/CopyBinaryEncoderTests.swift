@@ -1,0 +1,64 @@
+import LedgerCore
+@testable import LedgerPostgres
+import PostgresNIO
+import Testing
+
+/// The bytes of COPY's binary format as PostgreSQL's documentation lays them out (the
+/// conformance cases send them to a real server; these pin the layout itself).
+@Suite("COPY binary format")
+struct CopyBinaryEncoderTests {
+    static func bytes(_ build: (inout CopyBinaryEncoder) -> Void) -> [UInt8] {
+        var encoder = CopyBinaryEncoder(capacity: 8)
+        build(&encoder)
+        var chunk = encoder.chunk()
+        return chunk.readBytes(length: chunk.readableBytes) ?? []
+    }
+
+    static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+
+    @Test("header, a row of every type, NULLs, the end word") func layout() {
+        let row = Self.bytes { encoder in
+            encoder.row(fields: 7)
+            encoder.text("가a")
+            encoder.text(nil)
+            encoder.bigint(-2)
+            encoder.bigint(nil)
+            encoder.integer(258)
+            encoder.bool(true)
+            encoder.date(LocalDate(year: 2000, month: 1, day: 2)!)
+            encoder.end()
+        }
+        let expected: [UInt8] = Self.header
+            + [0, 7]
+            + [0, 0, 0, 4, 0xEA, 0xB0, 0x80, 0x61]
+            + [0xFF, 0xFF, 0xFF, 0xFF]
+            + [0, 0, 0, 8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE]
+            + [0xFF, 0xFF, 0xFF, 0xFF]
+            + [0, 0, 0, 4, 0, 0, 1, 2]
+            + [0, 0, 0, 1, 1]
+            + [0, 0, 0, 4, 0, 0, 0, 1]
+            + [0xFF, 0xFF]
+        #expect(row == expected)
+    }
+
+    @Test("dates count days from 2000-01-01, before it too") func dates() {
+        for (day, number) in [(LocalDate(year: 2000, month: 1, day: 1)!, Int32(0)), (LocalDate(year: 1999, month: 12, day: 31)!, -1), (LocalDate(year: 2026, month: 11, day: 26)!, 9826)] {
+            let bytes = Self.bytes { $0.date(day) }.dropFirst(Self.header.count)
+            #expect(Array(bytes) == [0, 0, 0, 4] + withUnsafeBytes(of: number.bigEndian, Array.init))
+        }
+    }
+
+    @Test("a channel's text with its sub-type; values longer than the first block") func channelsAndLongValues() {
+        let channel = Self.bytes { $0.channel(Channel(.friendtalk, subtype: "WIDE_IMAGE")) }.dropFirst(Self.header.count)
+        #expect(Array(channel) == [0, 0, 0, 21] + Array("FRIENDTALK:WIDE_IMAGE".utf8))
+        let long = String(repeating: "사유\t\\\n", count: 50_000)
+        let text = Self.bytes { $0.text(long) }.dropFirst(Self.header.count)
+        #expect(Array(text.prefix(4)) == withUnsafeBytes(of: Int32(long.utf8.count).bigEndian, Array.init))
+        #expect(Array(text.dropFirst(4)) == Array(long.utf8))
+    }
+
+    @Test("the column list that asks postgres-nio's copyFrom for the binary format") func request() {
+        #expect(CopyStream.requesting(.text, ["a", "b"]) == ["a", "b"])
+        #expect(CopyStream.requesting(.binary, ["a", "b"]) == ["a", "b\") FROM STDIN WITH (FORMAT binary) --"])
+    }
+}
