@@ -266,6 +266,22 @@ struct CopyBinaryEncoder {
         block.bigEndian(Int32(1))
         block.byte(value ? 1 : 0)
     }
+
+    /// A one-dimensional `text[]` without NULLs: `elements` are its `count` values already laid
+    /// out as a length word and the bytes each (PostgreSQL's `array_recv`: dimensions, a
+    /// has-NULLs flag, the element type's OID, then per dimension its size and lower bound).
+    mutating func textArray(count: Int32, elements: [UInt8]) {
+        block.bigEndian(Int32(20 + elements.count))
+        block.bigEndian(Int32(1))     // dimensions
+        block.bigEndian(Int32(0))     // no NULLs
+        block.bigEndian(Self.textOID)
+        block.bigEndian(count)
+        block.bigEndian(Int32(1))     // lower bound
+        elements.withUnsafeBufferPointer { block.append($0) }
+    }
+
+    /// `text`'s type OID (pg_type), which `array_recv` checks against the column's element type.
+    static let textOID: Int32 = 25
 }
 
 /// COPY's text format: tab-separated columns, `\N` for NULL, backslash escapes.

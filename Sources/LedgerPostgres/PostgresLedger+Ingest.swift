@@ -453,11 +453,38 @@ final class PostgresIngestSink: FileIngestSink {
             stream.cancel()
             throw MergeFailure(underlying: error)
         }
+        try copyLocator()
         // Every delta adds at least one message to its row, so none can reach zero here; and
         // the deltas are one row per key already (summed by `RollupKey` above), none of them zero.
         try applyRollups(removingZeros: false, netted: true)
         counts.rows += Int(staged)
         counts.inserted += Int(staged)
+    }
+
+    /// The fast path's `delivery_locator` rows: one per account-day and vendor of the file,
+    /// listing its message keys (every record an insert).
+    private func copyLocator() throws {
+        let stream = CopyStream(connection: ledger.connection, table: "delivery_locator",
+                                columns: ["account", "local_day", "vendor", "message_ids"], format: .binary,
+                                executor: ledger.executor, logger: ledger.logger)
+        var data = CopyBinaryEncoder()
+        do {
+            for group in rows.locator.groupsInKeyOrder {
+                let key = rows.locator.keys[group]
+                data.row(fields: 4)
+                data.text(key.account)
+                data.date(key.day)
+                data.text(key.vendor)
+                data.textArray(count: rows.locator.counts[group], elements: rows.locator.elements[group])
+                if data.readableBytes >= CopyStream.chunkBytes { try stream.send(data.chunk()) }
+            }
+            data.end()
+            try stream.send(data.chunk())
+            try stream.finish()
+        } catch {
+            stream.cancel()
+            throw MergeFailure(underlying: error)
+        }
     }
 
     /// Runs a merge statement keeping the server's error for the retry decision.
@@ -468,6 +495,16 @@ final class PostgresIngestSink: FileIngestSink {
         do {
             let result = try ledger.connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: ledger.logger).wait()
             return Array(result.rows)
+        } catch {
+            throw MergeFailure(underlying: error)
+        }
+    }
+
+    /// A statement's one count (`SELECT count(*) ...`).
+    private func count(_ sql: String, _ binds: [PostgresBind] = []) throws -> Int64 {
+        let rows = try run(sql, binds)
+        do {
+            return try rows.first.map { try RowReader($0).int(0) } ?? 0
         } catch {
             throw MergeFailure(underlying: error)
         }
@@ -514,11 +551,20 @@ final class PostgresIngestSink: FileIngestSink {
     private func mergeStaged() throws {
         let file = PostgresBind.int(fileID)
         var decisions: [String: Int64] = [:]
-        // 1. New messages, in key order (the lock order), the earliest row of each message.
-        let inserted = try affected("""
-            INSERT INTO deliveries (\(Self.insertColumns))
-            SELECT \(Self.stagedValues), $1, s.source_row FROM ingest_staging s ORDER BY s.vendor, s.message_id, s.ord
-            ON CONFLICT (vendor, message_id) DO NOTHING
+        // 1. New messages, in key order (the lock order), the earliest row of each message;
+        // their account-days listed in the locator.
+        let inserted = try count("""
+            WITH new AS (
+                INSERT INTO deliveries (\(Self.insertColumns))
+                SELECT \(Self.stagedValues), $1, s.source_row FROM ingest_staging s ORDER BY s.vendor, s.message_id, s.ord
+                ON CONFLICT (vendor, message_id) DO NOTHING
+                RETURNING account, local_day, vendor, message_id
+            ), located AS (
+                INSERT INTO delivery_locator (account, local_day, vendor, message_ids)
+                SELECT account, local_day, vendor, array_agg(message_id ORDER BY message_id) FROM new
+                GROUP BY account, local_day, vendor
+            )
+            SELECT count(*) FROM new
             """, [file])
         var pending: Int64 = 0
         if inserted < staged {
@@ -558,11 +604,19 @@ final class PostgresIngestSink: FileIngestSink {
                 JOIN (SELECT * FROM deliveries WHERE (vendor, message_id) IN (SELECT vendor, message_id FROM ingest_round)
                       ORDER BY vendor, message_id FOR UPDATE) d USING (vendor, message_id)
                 """)
+            // Records that moved to another account or day are listed there too.
             try run("""
-                UPDATE deliveries d SET \(PostgresLedger.recordColumns.map { "\($0) = r.\($0)" }.joined(separator: ", ")),
-                    source_file_id = $1, source_row = r.source_row
-                FROM ingest_round r JOIN ingest_decided x USING (ord)
-                WHERE x.decision IN ('replace', 'correction') AND d.vendor = r.vendor AND d.message_id = r.message_id
+                WITH moved AS (
+                    UPDATE deliveries d SET \(PostgresLedger.recordColumns.map { "\($0) = r.\($0)" }.joined(separator: ", ")),
+                        source_file_id = $1, source_row = r.source_row
+                    FROM ingest_round r JOIN ingest_decided x USING (ord)
+                    WHERE x.decision IN ('replace', 'correction') AND d.vendor = r.vendor AND d.message_id = r.message_id
+                    RETURNING d.account, d.local_day, d.vendor, d.message_id, x.old_account, x.old_local_day
+                )
+                INSERT INTO delivery_locator (account, local_day, vendor, message_ids)
+                SELECT account, local_day, vendor, array_agg(message_id ORDER BY message_id) FROM moved
+                WHERE account <> old_account OR local_day <> old_local_day
+                GROUP BY account, local_day, vendor
                 """, [file])
             try run("INSERT INTO ingest_deltas " + Self.rollupSelect("r.", sign: "1", from: """
                 FROM ingest_round r JOIN ingest_decided x USING (ord) WHERE x.decision IN ('replace', 'correction')
@@ -647,6 +701,8 @@ struct RecordRows {
     var staged: Int64 = 0
     /// Direct: the file's rollup deltas (every record an insert).
     var deltas = DeltaTable()
+    /// Direct: the file's message keys by account-day, for `delivery_locator`.
+    var locator = LocatorTable()
 
     init(direct: Bool, fileID: Int64) {
         self.direct = direct
@@ -679,6 +735,7 @@ struct RecordRows {
         if direct {
             encoder.bigint(fileID)
             deltas.add(record, day: localDay)
+            locator.append(record.messageID, to: locator.group(account: record.account, day: localDay, vendor: record.vendor))
         }
         encoder.integer(Int32(record.source.row))
     }
@@ -695,6 +752,8 @@ struct RecordRows {
     private var slotNumbering: SlotNumbering?
     private var slotKeys: [RollupKey] = []
     private var slotTotals: [DeltaTotals] = []
+    /// The locator group of each slot's key (its account, day and vendor).
+    private var slotGroups: [Int32] = []
     private var slotOverflow = false
 
     /// Adds the slots' totals to `deltas` and empties them.
@@ -704,6 +763,7 @@ struct RecordRows {
         }
         slotKeys.removeAll(keepingCapacity: true)
         slotTotals.removeAll(keepingCapacity: true)
+        slotGroups.removeAll(keepingCapacity: true)
     }
 
     /// Direct: encodes records of a prepared batch from its laid-out bytes and sums their
@@ -724,6 +784,7 @@ struct RecordRows {
                     var index = range.lowerBound
                     while index < range.upperBound {
                         var at = index * columns * 2
+                        let messageID = at + 2 * PreparedRecords.TextColumn.messageID.rawValue
                         @inline(__always) func text() {
                             encoder.text(base, offset: Int(spans[at]), length: Int(spans[at + 1]))
                             at += 2
@@ -751,7 +812,9 @@ struct RecordRows {
                         encoder.bigint(records[index].vendorCost?.micros)
                         encoder.bigint(fileID)
                         encoder.integer(Int32(records[index].row))
-                        countSlot(batch, index, records)
+                        let slot = countSlot(batch, index, records)
+                        locator.append(UnsafeBufferPointer(start: base + Int(spans[messageID]), count: Int(spans[messageID + 1])),
+                                       to: slotGroups[slot])
                         index += 1
                         if encoder.readableBytes >= CopyStream.chunkBytes { break }
                     }
@@ -762,8 +825,9 @@ struct RecordRows {
     }
 
     /// Adds an inserted record's rollup contribution (`RollupTotals(record:)`) to its slot.
+    /// Returns the slot.
     @inline(__always)
-    private mutating func countSlot(_ batch: PreparedRecords, _ index: Int, _ records: UnsafeBufferPointer<PreparedRecords.Facts>) {
+    private mutating func countSlot(_ batch: PreparedRecords, _ index: Int, _ records: UnsafeBufferPointer<PreparedRecords.Facts>) -> Int {
         let slot = Int(batch.rollupSlots[index])
         if slot >= slotKeys.count {
             // The batch's new keys: slot `firstNewSlot + i` is `newRollupKeys[i]`.
@@ -771,6 +835,9 @@ struct RecordRows {
                           "rollup slot of a batch not seen")
             slotKeys.append(contentsOf: batch.newRollupKeys[(slotKeys.count - batch.firstNewSlot)...])
             slotTotals.append(contentsOf: repeatElement(DeltaTotals(), count: slotKeys.count - slotTotals.count))
+            for key in slotKeys[slotGroups.count...] {
+                slotGroups.append(locator.group(account: key.account, day: key.day, vendor: key.vendor))
+            }
         }
         let units = records[index].units
         let minutes = records[index].channel.base == .call ? DeliveryRecord.callMinutes(units: units) : 0
@@ -784,7 +851,52 @@ struct RecordRows {
         slotTotals[slot].callMinutes = minuteSum
         slotTotals[slot].vendorCost = costSum
         if o1 || o2 || o3 { slotOverflow = true }
+        return slot
     }
+}
+
+/// A file's message keys grouped by account, local day and vendor: the fast path's
+/// `delivery_locator` rows. Each group's keys are kept as the elements of a binary `text[]`
+/// (a length word and the bytes each), ready to copy.
+struct LocatorTable {
+    struct Key: Hashable, Comparable {
+        var account: String
+        var day: LocalDate
+        var vendor: String
+
+        static func < (a: Key, b: Key) -> Bool { (a.account, a.day, a.vendor) < (b.account, b.day, b.vendor) }
+    }
+
+    private(set) var keys: [Key] = []
+    private(set) var elements: [[UInt8]] = []
+    private(set) var counts: [Int32] = []
+    private var groups: [Key: Int32] = [:]
+
+    mutating func group(account: String, day: LocalDate, vendor: String) -> Int32 {
+        let key = Key(account: account, day: day, vendor: vendor)
+        if let group = groups[key] { return group }
+        let group = Int32(keys.count)
+        groups[key] = group
+        keys.append(key)
+        elements.append([])
+        counts.append(0)
+        return group
+    }
+
+    @inline(__always)
+    mutating func append(_ messageID: UnsafeBufferPointer<UInt8>, to group: Int32) {
+        let index = Int(group)
+        withUnsafeBytes(of: Int32(messageID.count).bigEndian) { elements[index].append(contentsOf: $0) }
+        elements[index].append(contentsOf: messageID)
+        counts[index] += 1
+    }
+
+    mutating func append(_ messageID: String, to group: Int32) {
+        var copy = messageID
+        copy.withUTF8 { append($0, to: group) }
+    }
+
+    var groupsInKeyOrder: [Int] { keys.indices.sorted { keys[$0] < keys[$1] } }
 }
 
 /// A file's rollup deltas by `RollupKey`, as `RollupKey(record:day:)` and

@@ -63,8 +63,18 @@ extension PostgresLedger {
     }
 
     public func records(account: String, days: Range<LocalDate>, _ each: (DeliveryRecord, LocalDate) throws -> Void) throws {
-        try eachRecord(where: "account = $1 AND local_day >= $2::date AND local_day < $3::date ORDER BY local_day, sent_at, vendor, message_id",
+        try eachRecord(where: "\(Self.located(days: ">= $2::date AND local_day < $3::date")) ORDER BY local_day, sent_at, vendor, message_id",
                        [.text(account), .text(days.lowerBound.description), .text(days.upperBound.description)], each)
+    }
+
+    /// The records of account `$1` whose local day satisfies `local_day <days>`, found through
+    /// `delivery_locator` (migration v8): the keys listed for those account-days, then each
+    /// record's own account and day checked again (an entry a moved record left is not a match).
+    static func located(days: String) -> String {
+        """
+        (vendor, message_id) IN (SELECT vendor, unnest(message_ids) FROM delivery_locator WHERE account = $1 AND local_day \(days)) \
+        AND account = $1 AND local_day \(days)
+        """
     }
 
     /// Streams matching records through a server-side cursor, a batch at a time, so a month of

@@ -3,7 +3,7 @@ import LedgerStore
 
 extension PostgresLedger: RetentionStore {
     public func detailCount(account: String, before day: LocalDate) throws -> Int {
-        let rows = try query("SELECT count(*) FROM deliveries WHERE account = $1 AND local_day < $2::date",
+        let rows = try query("SELECT count(*) FROM deliveries WHERE \(Self.located(days: "< $2::date"))",
                              [.text(account), .text(day.description)])
         return Int(try rows.first.map { try RowReader($0).int(0) } ?? 0)
     }
@@ -13,12 +13,16 @@ extension PostgresLedger: RetentionStore {
             // Conflicts name messages by key only: drop those of the records going away first.
             try unlockedQuery("""
                 DELETE FROM status_conflicts WHERE (vendor, message_id) IN
-                  (SELECT vendor, message_id FROM deliveries WHERE account = $1 AND local_day < $2::date)
+                  (SELECT vendor, message_id FROM deliveries WHERE \(Self.located(days: "< $2::date")))
                 """, [.text(account), .text(day.description)])
             let deleted = try unlockedQuery("""
-                WITH gone AS (DELETE FROM deliveries WHERE account = $1 AND local_day < $2::date RETURNING 1)
+                WITH gone AS (DELETE FROM deliveries WHERE \(Self.located(days: "< $2::date")) RETURNING 1)
                 SELECT count(*) FROM gone
                 """, [.text(account), .text(day.description)])
+            // After the records: the entries of those days (entries of records that moved on
+            // to later days or other accounts are stale anyway; their new places have their own).
+            try unlockedQuery("DELETE FROM delivery_locator WHERE account = $1 AND local_day < $2::date",
+                              [.text(account), .text(day.description)])
             // The mark only rises: a purge with an earlier cutoff never reopens purged days.
             try unlockedQuery("""
                 INSERT INTO purge_marks (account, before_day, run_id, purged_at) VALUES ($1, $2::date, $3, $4)
