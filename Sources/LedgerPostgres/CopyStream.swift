@@ -180,9 +180,11 @@ struct CopyBytes {
 struct CopyBinaryEncoder {
     private var block: CopyBytes
 
-    /// Starts with the format's header, so this encoder's first chunk must open the COPY.
-    init(capacity: Int = CopyStream.chunkBytes + 4096) {
+    /// Starts with the format's header (unless `header` is false: data to follow another
+    /// encoder's), so this encoder's first chunk must open the COPY.
+    init(capacity: Int = CopyStream.chunkBytes + 4096, header: Bool = true) {
         block = CopyBytes(capacity: capacity)
+        guard header else { return }
         "PGCOPY\n\u{FF}\r\n\0".unicodeScalars.forEach { block.byte(UInt8($0.value)) }
         block.bigEndian(Int32(0)) // flags: no OIDs
         block.bigEndian(Int32(0)) // no header extension

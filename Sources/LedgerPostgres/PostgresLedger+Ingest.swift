@@ -351,6 +351,7 @@ final class PostgresIngestSink: FileIngestSink {
     func abandon() {
         copy?.cancel()
         rejectStream?.cancel()
+        rows.locator.close()
     }
 
     /// Ends the COPY and merges the staged rows (once). Errors come out as `StoreError`.
@@ -461,25 +462,16 @@ final class PostgresIngestSink: FileIngestSink {
         counts.inserted += Int(staged)
     }
 
-    /// The fast path's `delivery_locator` rows: one per account-day and vendor of the file,
-    /// listing its message keys (every record an insert).
+    /// The fast path's `delivery_locator` rows: one per account-day and vendor of the file
+    /// (or a few, when the table was written out), listing its message keys (every record an
+    /// insert).
     private func copyLocator() throws {
         let stream = CopyStream(connection: ledger.connection, table: "delivery_locator",
                                 columns: ["account", "local_day", "vendor", "message_ids"], format: .binary,
                                 executor: ledger.executor, logger: ledger.logger)
-        var data = CopyBinaryEncoder()
+        defer { rows.locator.close() }
         do {
-            for group in rows.locator.groupsInKeyOrder {
-                let key = rows.locator.keys[group]
-                data.row(fields: 4)
-                data.text(key.account)
-                data.date(key.day)
-                data.text(key.vendor)
-                data.textArray(count: rows.locator.counts[group], elements: rows.locator.elements[group])
-                if data.readableBytes >= CopyStream.chunkBytes { try stream.send(data.chunk()) }
-            }
-            data.end()
-            try stream.send(data.chunk())
+            try rows.locator.copy { try stream.send($0) }
             try stream.finish()
         } catch {
             stream.cancel()
@@ -752,8 +744,16 @@ struct RecordRows {
     private var slotNumbering: SlotNumbering?
     private var slotKeys: [RollupKey] = []
     private var slotTotals: [DeltaTotals] = []
-    /// The locator group of each slot's key (its account, day and vendor).
+    /// The locator group of each slot's key (its account, day and vendor), for the locator's
+    /// `generation` `slotGroupsGeneration`.
     private var slotGroups: [Int32] = []
+    private var slotGroupsGeneration = 0
+
+    /// The slots' locator groups again, after the locator wrote its groups out.
+    private mutating func regroupSlots() {
+        slotGroups = slotKeys.map { locator.group(account: $0.account, day: $0.day, vendor: $0.vendor) }
+        slotGroupsGeneration = locator.generation
+    }
     private var slotOverflow = false
 
     /// Adds the slots' totals to `deltas` and empties them.
@@ -813,6 +813,7 @@ struct RecordRows {
                         encoder.bigint(fileID)
                         encoder.integer(Int32(records[index].row))
                         let slot = countSlot(batch, index, records)
+                        if locator.generation != slotGroupsGeneration { regroupSlots() }
                         locator.append(UnsafeBufferPointer(start: base + Int(spans[messageID]), count: Int(spans[messageID + 1])),
                                        to: slotGroups[slot])
                         index += 1
@@ -857,7 +858,10 @@ struct RecordRows {
 
 /// A file's message keys grouped by account, local day and vendor: the fast path's
 /// `delivery_locator` rows. Each group's keys are kept as the elements of a binary `text[]`
-/// (a length word and the bytes each), ready to copy.
+/// (a length word and the bytes each), ready to copy. Memory is bounded: past
+/// `spillBytes`, the groups so far are written out as finished COPY rows to a temporary file
+/// and start over empty (an account-day then has several rows for the file, which reads take
+/// as one), and `copy(to:)` sends that file's rows before the ones still held.
 struct LocatorTable {
     struct Key: Hashable, Comparable {
         var account: String
@@ -867,10 +871,22 @@ struct LocatorTable {
         static func < (a: Key, b: Key) -> Bool { (a.account, a.day, a.vendor) < (b.account, b.day, b.vendor) }
     }
 
-    private(set) var keys: [Key] = []
-    private(set) var elements: [[UInt8]] = []
-    private(set) var counts: [Int32] = []
+    private var keys: [Key] = []
+    private var elements: [[UInt8]] = []
+    private var counts: [Int32] = []
     private var groups: [Key: Int32] = [:]
+    private var heldBytes = 0
+    /// Rows written out, as COPY data without the header; deleted when closed.
+    private var spilled: UnsafeMutablePointer<FILE>?
+    private(set) var spillError: Int32 = 0
+
+    /// Held key bytes past which the groups are written out: about a million 25-character keys.
+    let spillBytes: Int
+    static let defaultSpillBytes = 32 << 20
+
+    init(spillBytes: Int = LocatorTable.defaultSpillBytes) {
+        self.spillBytes = spillBytes
+    }
 
     mutating func group(account: String, day: LocalDate, vendor: String) -> Int32 {
         let key = Key(account: account, day: day, vendor: vendor)
@@ -883,12 +899,18 @@ struct LocatorTable {
         return group
     }
 
+    /// Whether `group` numbers are still valid: false once the groups were written out (the
+    /// caller asks `group(...)` again).
+    var generation = 0
+
     @inline(__always)
     mutating func append(_ messageID: UnsafeBufferPointer<UInt8>, to group: Int32) {
         let index = Int(group)
         withUnsafeBytes(of: Int32(messageID.count).bigEndian) { elements[index].append(contentsOf: $0) }
         elements[index].append(contentsOf: messageID)
         counts[index] += 1
+        heldBytes += 4 + messageID.count
+        if heldBytes >= spillBytes { spill() }
     }
 
     mutating func append(_ messageID: String, to group: Int32) {
@@ -896,7 +918,75 @@ struct LocatorTable {
         copy.withUTF8 { append($0, to: group) }
     }
 
-    var groupsInKeyOrder: [Int] { keys.indices.sorted { keys[$0] < keys[$1] } }
+    /// Writes the groups held as COPY rows to the temporary file and empties them.
+    private mutating func spill() {
+        if spilled == nil { spilled = tmpfile() }
+        guard let file = spilled else {
+            spillError = errno
+            return
+        }
+        var data = CopyBinaryEncoder(header: false)
+        encodeHeld(into: &data) { chunk in
+            chunk.withUnsafeReadableBytes { bytes in
+                if fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count { spillError = errno }
+            }
+        }
+        keys.removeAll(keepingCapacity: true)
+        elements.removeAll()
+        counts.removeAll(keepingCapacity: true)
+        groups.removeAll(keepingCapacity: true)
+        heldBytes = 0
+        generation += 1
+    }
+
+    /// The held groups as COPY rows, in key order, a chunk at a time.
+    private func encodeHeld(into data: inout CopyBinaryEncoder, _ send: (ByteBuffer) throws -> Void) rethrows {
+        for group in keys.indices.sorted(by: { keys[$0] < keys[$1] }) where counts[group] > 0 {
+            data.row(fields: 4)
+            data.text(keys[group].account)
+            data.date(keys[group].day)
+            data.text(keys[group].vendor)
+            data.textArray(count: counts[group], elements: elements[group])
+            if data.readableBytes >= CopyStream.chunkBytes { try send(data.chunk()) }
+        }
+        if data.readableBytes > 0 { try send(data.chunk()) }
+    }
+
+    /// Every row (`account`, `local_day`, `vendor`, `message_ids`) in COPY's binary format:
+    /// the header, what was written out, the groups still held, the end word.
+    func copy(to send: (ByteBuffer) throws -> Void) throws {
+        guard spillError == 0 else { throw SpillFailed(errno: spillError) }
+        var header = CopyBinaryEncoder()
+        try send(header.chunk())
+        if let file = spilled {
+            rewind(file)
+            var buffer = ByteBuffer()
+            while true {
+                buffer.clear()
+                let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: CopyStream.chunkBytes) { bytes in
+                    fread(bytes.baseAddress, 1, bytes.count, file)
+                }
+                if read == 0 { break }
+                try send(buffer)
+            }
+            if ferror(file) != 0 { throw SpillFailed(errno: errno) }
+        }
+        var data = CopyBinaryEncoder(header: false)
+        try encodeHeld(into: &data, send)
+        data.end()
+        try send(data.chunk())
+    }
+
+    /// Closes (and so deletes) the temporary file.
+    mutating func close() {
+        if let file = spilled { fclose(file) }
+        spilled = nil
+    }
+
+    struct SpillFailed: Error, CustomStringConvertible {
+        let errno: Int32
+        var description: String { "cannot write the locator's temporary file: \(String(cString: strerror(errno)))" }
+    }
 }
 
 /// A file's rollup deltas by `RollupKey`, as `RollupKey(record:day:)` and

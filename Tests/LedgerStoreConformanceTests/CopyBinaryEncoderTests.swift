@@ -62,3 +62,50 @@ struct CopyBinaryEncoderTests {
         #expect(CopyStream.requesting(.binary, ["a", "b"]) == ["a", "b\") FROM STDIN WITH (FORMAT binary) --"])
     }
 }
+
+/// The fast path's locator rows, held in memory or partly written out to a temporary file:
+/// the same keys under the same account-days either way.
+@Suite("delivery_locator rows of the fast path")
+struct LocatorTableTests {
+    /// "account day vendor id" per key listed in COPY binary data, sorted.
+    static func listed(_ data: [UInt8]) throws -> [String] {
+        var at = CopyBinaryEncoderTests.header.count
+        func int32() -> Int { defer { at += 4 }; return Int(Int32(bigEndian: data[at..<at + 4].withUnsafeBytes { $0.loadUnaligned(as: Int32.self) })) }
+        func int16() -> Int { defer { at += 2 }; return Int(Int16(bigEndian: data[at..<at + 2].withUnsafeBytes { $0.loadUnaligned(as: Int16.self) })) }
+        func text(_ length: Int) -> String { defer { at += length }; return String(decoding: data[at..<at + length], as: UTF8.self) }
+        var keys: [String] = []
+        while int16() == 4 {
+            let account = text(int32())
+            _ = int32()
+            let day = LocalDate(daysSinceEpoch: int32() + CopyBinaryEncoder.daysFrom1970To2000)
+            let vendor = text(int32())
+            _ = int32()
+            #expect(int32() == 1)
+            #expect(int32() == 0)
+            #expect(int32() == Int(CopyBinaryEncoder.textOID))
+            let count = int32()
+            #expect(int32() == 1)
+            for _ in 0..<count { keys.append("\(account) \(day) \(vendor) \(text(int32()))") }
+        }
+        #expect(at == data.count)
+        return keys.sorted()
+    }
+
+    static func rows(spillBytes: Int, _ input: [(String, LocalDate, String, String)]) throws -> [UInt8] {
+        var table = LocatorTable(spillBytes: spillBytes)
+        for (account, day, vendor, id) in input { table.append(id, to: table.group(account: account, day: day, vendor: vendor)) }
+        var bytes: [UInt8] = []
+        try table.copy { chunk in bytes += chunk.readableBytesView }
+        table.close()
+        return bytes
+    }
+
+    @Test("written out or held, every key is listed once under its account-day") func spilled() throws {
+        let days = [LocalDate(year: 2026, month: 10, day: 1)!, LocalDate(year: 2026, month: 10, day: 2)!]
+        let input = (0..<5000).map { index in ("acct-\(index % 7)", days[index % 2], ["sendon", "nhn"][index % 3 == 0 ? 0 : 1], "M\(index)-키") }
+        let expected = input.map { "\($0.0) \($0.1) \($0.2) \($0.3)" }.sorted()
+        #expect(try Self.listed(Self.rows(spillBytes: LocatorTable.defaultSpillBytes, input)) == expected)
+        #expect(try Self.listed(Self.rows(spillBytes: 100, input)) == expected)
+        #expect(try Self.listed(Self.rows(spillBytes: 10_000, input)) == expected)
+    }
+}
