@@ -24,11 +24,8 @@ final class CopyStream: @unchecked Sendable {
     static let chunkBytes = 1 << 18
     static let maximumInFlight = 4
 
-    /// The COPY data's format: `CopyTextEncoder`'s or `CopyBinaryEncoder`'s.
-    enum Format { case text, binary }
-
-    init(connection: PostgresConnection, table: String, columns: [String], format: Format = .text,
-         executor: ThreadTaskExecutor, logger: Logger) {
+    /// The data must be in COPY's binary format (`CopyBinaryEncoder`).
+    init(connection: PostgresConnection, table: String, columns: [String], executor: ThreadTaskExecutor, logger: Logger) {
         let (chunks, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         self.continuation = continuation
         // Made with 0 and signalled up to the limit: libdispatch traps when a semaphore is freed
@@ -40,7 +37,7 @@ final class CopyStream: @unchecked Sendable {
         let finished = self.finished, result = self.result, ended = self.ended
         Task(executorPreference: executor) {
             do {
-                try await connection.copyFrom(table: table, columns: Self.requesting(format, columns), logger: logger) { writer in
+                try await connection.copyFrom(table: table, columns: Self.binaryColumns(columns), logger: logger) { writer in
                     for try await chunk in chunks {
                         try await writer.write(chunk)
                         slots.signal()
@@ -89,15 +86,16 @@ final class CopyStream: @unchecked Sendable {
 
     struct CopyAbandoned: Error {}
 
-    /// The column list that asks for `format`. postgres-nio (1.33) writes `COPY "table"("a","b")
-    /// FROM STDIN WITH (FORMAT text)` and has no binary option; it puts names in the statement as
-    /// given (its documented behaviour, for names the caller controls, as these are). So for the
-    /// binary format the last name closes the list, asks for `FORMAT binary` and turns the
-    /// library's own options into a comment. Should a later version quote names, the COPY fails
-    /// on a column that does not exist (the store-conformance tests run both formats), never
-    /// reads binary data as text.
-    static func requesting(_ format: Format, _ columns: [String]) -> [String] {
-        guard format == .binary, let last = columns.last else { return columns }
+    /// The column list that asks for the binary format. postgres-nio (1.33) writes `COPY
+    /// "table"("a","b") FROM STDIN WITH (FORMAT text)` and has no binary option; it puts names in
+    /// the statement as given (its documented behaviour, for names the caller controls, as these
+    /// are). So the last name closes the list, asks for `FORMAT binary` and turns the library's
+    /// own options into a comment. Should a later version quote names, the COPY fails on a
+    /// column that does not exist (every store-conformance case copies), never reads binary data
+    /// as text.
+    /// The columns must be named: without them postgres-nio's statement has no list to close.
+    static func binaryColumns(_ columns: [String]) -> [String] {
+        guard let last = columns.last else { preconditionFailure("a binary COPY names its columns") }
         return columns.dropLast() + [last + "\") FROM STDIN WITH (FORMAT binary) --"]
     }
 }
@@ -146,7 +144,7 @@ struct CopyBytes {
         count += 1
     }
 
-    /// Big-endian, as both of COPY's formats' headers and binary fields are.
+    /// Big-endian, as the binary format's header words, lengths and values are.
     @inline(__always)
     mutating func bigEndian<Integer: FixedWidthInteger>(_ value: Integer) {
         reserve(MemoryLayout<Integer>.size)
@@ -171,9 +169,9 @@ struct CopyBytes {
 
 /// COPY's binary format (PostgreSQL's "Binary Format" of COPY): a signature and two zero words,
 /// then per row a 16-bit field count and per field a 32-bit length (-1 for NULL) and the
-/// value in its type's binary form; a -1 word ends the data. Used for the records' COPY: the
-/// server skips the text format's line scan, unescaping and number and date parsing (`psql`
-/// copying the ledger's own rows: 14% less server time than the same rows as text).
+/// value in its type's binary form; a -1 word ends the data. Every COPY of the ingest uses it:
+/// the server skips the text format's line scan, unescaping and number and date parsing
+/// (`psql` copying the ledger's own rows: 14% less server time than the same rows as text).
 ///
 /// Each value must be in its column's exact type: `text` the UTF-8 bytes, `bigint` 8 bytes,
 /// `integer` 4, `date` 4 (days since 2000-01-01), `boolean` 1.
@@ -284,147 +282,4 @@ struct CopyBinaryEncoder {
 
     /// `text`'s type OID (pg_type), which `array_recv` checks against the column's element type.
     static let textOID: Int32 = 25
-}
-
-/// COPY's text format: tab-separated columns, `\N` for NULL, backslash escapes.
-///
-/// Bytes go straight into one growable block (`CopyBytes`), no `String` per field.
-struct CopyTextEncoder {
-    private var block: CopyBytes
-
-    init(capacity: Int = CopyStream.chunkBytes + 4096) {
-        block = CopyBytes(capacity: capacity)
-    }
-
-    var readableBytes: Int { block.count }
-
-    /// The bytes so far, as a buffer for `CopyStream.send`; the encoder starts over empty.
-    mutating func chunk() -> ByteBuffer { block.chunk() }
-
-    @inline(__always)
-    private mutating func end(_ last: Bool) { block.byte(last ? 0x0A : 0x09) }
-
-    private mutating func null() {
-        block.byte(0x5C)
-        block.byte(UInt8(ascii: "N"))
-    }
-
-    mutating func text(_ value: String?, last: Bool = false) {
-        if let value {
-            escaped(value)
-        } else {
-            null()
-        }
-        end(last)
-    }
-
-    /// A value laid out in a block (`PreparedRecords.bytes`): `length` bytes at `offset`, or a
-    /// null when `length` is negative.
-    @inline(__always)
-    mutating func text(_ base: UnsafePointer<UInt8>, offset: Int, length: Int, last: Bool = false) {
-        if length >= 0 {
-            escaped(UnsafeBufferPointer(start: base + offset, count: length))
-        } else {
-            null()
-        }
-        end(last)
-    }
-
-    /// A date as `YYYY-MM-DD`, digits written in place.
-    mutating func date(_ day: LocalDate, last: Bool = false) {
-        guard (0...9999).contains(day.year) else {
-            escaped(day.description)
-            end(last)
-            return
-        }
-        block.reserve(10)
-        let out = block.base + block.count
-        let zero = UInt8(ascii: "0")
-        let year = day.year, month = day.month, dayOfMonth = day.day
-        out[0] = zero &+ UInt8(truncatingIfNeeded: year / 1000)
-        out[1] = zero &+ UInt8(truncatingIfNeeded: year / 100 % 10)
-        out[2] = zero &+ UInt8(truncatingIfNeeded: year / 10 % 10)
-        out[3] = zero &+ UInt8(truncatingIfNeeded: year % 10)
-        out[4] = UInt8(ascii: "-")
-        out[5] = zero &+ UInt8(truncatingIfNeeded: month / 10)
-        out[6] = zero &+ UInt8(truncatingIfNeeded: month % 10)
-        out[7] = UInt8(ascii: "-")
-        out[8] = zero &+ UInt8(truncatingIfNeeded: dayOfMonth / 10)
-        out[9] = zero &+ UInt8(truncatingIfNeeded: dayOfMonth % 10)
-        block.count += 10
-        end(last)
-    }
-
-    /// A channel as its text (`FRIENDTALK:IMAGE`) without making that String per record.
-    mutating func channel(_ value: LedgerCore.Channel, last: Bool = false) {
-        escaped(value.base.rawValue)
-        if let subtype = value.subtype {
-            block.byte(UInt8(ascii: ":"))
-            escaped(subtype)
-        }
-        end(last)
-    }
-
-    /// A value's UTF-8 bytes with COPY's backslash escapes, no delimiter.
-    private mutating func escaped(_ value: String) {
-        if let done: Void = value.utf8.withContiguousStorageIfAvailable({ escaped($0) }) { return done }
-        var copy = value
-        copy.withUTF8 { escaped($0) }
-    }
-
-    private mutating func escaped(_ bytes: UnsafeBufferPointer<UInt8>) {
-        // At most two bytes out per byte in: one check for the whole value.
-        block.reserve(bytes.count * 2)
-        var out = block.base + block.count
-        for byte in bytes {
-            if byte > 0x5C || (byte != 0x5C && byte > 0x0D) {
-                out.pointee = byte
-                out += 1
-                continue
-            }
-            switch byte {
-            case 0x5C: out[0] = 0x5C; out[1] = 0x5C; out += 2
-            case 0x09: out[0] = 0x5C; out[1] = UInt8(ascii: "t"); out += 2
-            case 0x0A: out[0] = 0x5C; out[1] = UInt8(ascii: "n"); out += 2
-            case 0x0D: out[0] = 0x5C; out[1] = UInt8(ascii: "r"); out += 2
-            default: out.pointee = byte; out += 1
-            }
-        }
-        block.count = out - block.base
-    }
-
-    mutating func int(_ value: Int64?, last: Bool = false) {
-        if let value {
-            decimal(value)
-        } else {
-            null()
-        }
-        end(last)
-    }
-
-    mutating func bool(_ value: Bool, last: Bool = false) {
-        block.byte(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
-        end(last)
-    }
-
-    /// Decimal digits written in place, without going through String.
-    private mutating func decimal(_ value: Int64) {
-        var magnitude = value.magnitude
-        if value < 0 { block.byte(UInt8(ascii: "-")) }
-        block.reserve(20)
-        var digits = 1
-        var rest = magnitude / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        let base = block.base
-        var index = block.count + digits - 1
-        repeat {
-            base[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-            magnitude /= 10
-            index -= 1
-        } while magnitude > 0
-        block.count += digits
-    }
 }

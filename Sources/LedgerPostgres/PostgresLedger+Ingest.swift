@@ -238,7 +238,7 @@ final class PostgresIngestSink: FileIngestSink {
     /// The records' COPY data (binary format), the count and (direct) the rollup deltas: one struct, changed in
     /// place once per record.
     private var rows: RecordRows
-    private var rejectEncoder = CopyTextEncoder(capacity: 4096)
+    private var rejectEncoder = CopyBinaryEncoder(capacity: 4096)
     private var rejectStream: CopyStream?
     private var staged: Int64 { rows.staged }
     private var merged = false
@@ -311,9 +311,9 @@ final class PostgresIngestSink: FileIngestSink {
         guard copy == nil else { return }
         copy = direct
             ? CopyStream(connection: ledger.connection, table: "deliveries", columns: PostgresLedger.recordColumns + ["source_file_id", "source_row"],
-                         format: .binary, executor: ledger.executor, logger: ledger.logger)
+                         executor: ledger.executor, logger: ledger.logger)
             : CopyStream(connection: ledger.connection, table: "ingest_staging", columns: ["ord"] + PostgresLedger.recordColumns + ["source_row"],
-                         format: .binary, executor: ledger.executor, logger: ledger.logger)
+                         executor: ledger.executor, logger: ledger.logger)
     }
 
     func saveSummary(_ rows: [VendorSummaryRow]) throws {
@@ -328,13 +328,14 @@ final class PostgresIngestSink: FileIngestSink {
         precondition(!merged, "reject after the file was merged")
         counts.rows += 1
         counts.rejected += 1
-        // Kept as COPY text until the records' COPY is over (one COPY at a time per connection).
+        // Kept as COPY data until the records' COPY is over (one COPY at a time per connection).
+        rejectEncoder.row(fields: 6)
         rejectEncoder.text(row.fileSHA256)
         rejectEncoder.text(row.path)
-        rejectEncoder.int(Int64(row.row))
+        rejectEncoder.integer(Int32(row.row))
         rejectEncoder.text(row.field)
         rejectEncoder.text(row.value)
-        rejectEncoder.text(row.reason, last: true)
+        rejectEncoder.text(row.reason)
     }
 
     private func flush() throws {
@@ -376,11 +377,12 @@ final class PostgresIngestSink: FileIngestSink {
             try flush()
             try copy.finish()
         }
-        if rejectEncoder.readableBytes > 0 {
+        if counts.rejected > 0 {
             let stream = CopyStream(connection: ledger.connection, table: "rejects",
                                     columns: ["file_sha256", "path", "row", "field", "value", "reason"],
                                     executor: ledger.executor, logger: ledger.logger)
             rejectStream = stream
+            rejectEncoder.end()
             try stream.send(rejectEncoder.chunk())
             try stream.finish()
         }
@@ -430,25 +432,27 @@ final class PostgresIngestSink: FileIngestSink {
                                 columns: ["account", "local_day", "vendor", "channel", "category", "status", "refundable",
                                           "is_fallback", "messages", "units", "call_minutes", "vendor_cost", "cost_unknown"],
                                 executor: ledger.executor, logger: ledger.logger)
-        var text = CopyTextEncoder()
+        var data = CopyBinaryEncoder()
         do {
             for (key, totals) in zip(rows.deltas.keys, rows.deltas.totals) {
-                text.text(key.account)
-                text.text(key.day.description)
-                text.text(key.vendor)
-                text.channel(key.channel)
-                text.text(key.category)
-                text.text(key.status.rawValue)
-                text.bool(key.refundable)
-                text.bool(key.isFallback)
-                text.int(totals.messages)
-                text.int(totals.units)
-                text.int(totals.callMinutes)
-                text.int(totals.vendorCost)
-                text.int(totals.costUnknown, last: true)
-                if text.readableBytes >= CopyStream.chunkBytes { try stream.send(text.chunk()) }
+                data.row(fields: 13)
+                data.text(key.account)
+                data.date(key.day)
+                data.text(key.vendor)
+                data.channel(key.channel)
+                data.text(key.category)
+                data.text(key.status.rawValue)
+                data.bool(key.refundable)
+                data.bool(key.isFallback)
+                data.bigint(totals.messages)
+                data.bigint(totals.units)
+                data.bigint(totals.callMinutes)
+                data.bigint(totals.vendorCost)
+                data.bigint(totals.costUnknown)
+                if data.readableBytes >= CopyStream.chunkBytes { try stream.send(data.chunk()) }
             }
-            if text.readableBytes > 0 { try stream.send(text.chunk()) }
+            data.end()
+            try stream.send(data.chunk())
             try stream.finish()
         } catch {
             stream.cancel()
@@ -467,7 +471,7 @@ final class PostgresIngestSink: FileIngestSink {
     /// insert).
     private func copyLocator() throws {
         let stream = CopyStream(connection: ledger.connection, table: "delivery_locator",
-                                columns: ["account", "local_day", "vendor", "message_ids"], format: .binary,
+                                columns: ["account", "local_day", "vendor", "message_ids"],
                                 executor: ledger.executor, logger: ledger.logger)
         defer { rows.locator.close() }
         do {
@@ -878,7 +882,8 @@ struct LocatorTable {
     private var heldBytes = 0
     /// Rows written out, as COPY data without the header; deleted when closed.
     private var spilled: UnsafeMutablePointer<FILE>?
-    private(set) var spillError: Int32 = 0
+    /// Why writing out failed (errno); reported by `copy(to:)`, and nothing is written out after.
+    private var spillError: Int32 = 0
 
     /// Held key bytes past which the groups are written out: about a million 25-character keys.
     let spillBytes: Int
@@ -899,9 +904,9 @@ struct LocatorTable {
         return group
     }
 
-    /// Whether `group` numbers are still valid: false once the groups were written out (the
-    /// caller asks `group(...)` again).
-    var generation = 0
+    /// Counts the times the groups were written out: group numbers handed out before the
+    /// latest are stale (the caller asks `group(...)` again).
+    private(set) var generation = 0
 
     @inline(__always)
     mutating func append(_ messageID: UnsafeBufferPointer<UInt8>, to group: Int32) {
@@ -910,7 +915,7 @@ struct LocatorTable {
         elements[index].append(contentsOf: messageID)
         counts[index] += 1
         heldBytes += 4 + messageID.count
-        if heldBytes >= spillBytes { spill() }
+        if heldBytes >= spillBytes && spillError == 0 { spill() }
     }
 
     mutating func append(_ messageID: String, to group: Int32) {
